@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* keys_sigfile: detached roster signature files. */
+
+#include <assert.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "keys_sigfile.h"
+
+#define SIGFILE_FIELDS 6
+
+static const char *s_fields[SIGFILE_FIELDS] = {
+    "ceptoar-roster-signature", "roster-version", "roster-hash", "signer",
+    "sign-key", "signature",
+};
+
+static void
+s_err (char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || !errlen)
+        return;
+    va_list args;
+    va_start (args, fmt);
+    vsnprintf (err, errlen, fmt, args);
+    va_end (args);
+}
+
+char *
+keys_sigfile_format (const keys_sigfile_t *self)
+{
+    assert (self);
+    if (!keys_name_valid (self->signer))
+        return NULL;
+    char hash[2 * PROTO_HASH_BYTES + 1];
+    char pk[2 * PROTO_PK_BYTES + 1];
+    char sig[2 * PROTO_SIG_BYTES + 1];
+    proto_hex_encode (hash, self->roster_hash, PROTO_HASH_BYTES);
+    proto_hex_encode (pk, self->sign_pk, PROTO_PK_BYTES);
+    proto_hex_encode (sig, self->sig, PROTO_SIG_BYTES);
+    size_t cap = 512;
+    char *text = malloc (cap);
+    if (!text)
+        return NULL;
+    snprintf (text, cap,
+              "%s: 1\n%s: %" PRIu64 "\n%s: %s\n%s: %s\n%s: %s\n%s: %s\n",
+              s_fields[0], s_fields[1], self->roster_version, s_fields[2],
+              hash, s_fields[3], self->signer, s_fields[4], pk, s_fields[5],
+              sig);
+    return text;
+}
+
+int
+keys_sigfile_parse (keys_sigfile_t *self, const char *text, size_t len,
+                    char *err, size_t errlen)
+{
+    assert (self);
+    assert (text);
+    memset (self, 0, sizeof *self);
+    const char *cursor = text;
+    const char *end = text + len;
+    for (size_t field = 0; field < SIGFILE_FIELDS; field++) {
+        size_t line_no = field + 1;
+        const char *eol = memchr (cursor, '\n', (size_t) (end - cursor));
+        if (!eol) {
+            s_err (err, errlen, "line %zu: expected '%s:' (file ends early)",
+                   line_no, s_fields[field]);
+            return -1;
+        }
+        size_t name_len = strlen (s_fields[field]);
+        size_t line_len = (size_t) (eol - cursor);
+        if (line_len < name_len + 2 || memcmp (cursor, s_fields[field],
+                                               name_len) != 0
+            || cursor[name_len] != ':' || cursor[name_len + 1] != ' ') {
+            s_err (err, errlen, "line %zu: expected '%s: ...'", line_no,
+                   s_fields[field]);
+            return -1;
+        }
+        char value[2 * PROTO_SIG_BYTES + 2];
+        size_t value_len = line_len - name_len - 2;
+        if (value_len == 0 || value_len >= sizeof value) {
+            s_err (err, errlen, "line %zu: '%s' has a value of the wrong "
+                                "length", line_no, s_fields[field]);
+            return -1;
+        }
+        memcpy (value, cursor + name_len + 2, value_len);
+        value[value_len] = 0;
+        int bad = 0;
+        switch (field) {
+        case 0:
+            bad = strcmp (value, "1") != 0;
+            break;
+        case 1: {
+            char *stop;
+            unsigned long long version = strtoull (value, &stop, 10);
+            bad = *stop || value[0] == '0' || value[0] == '-'
+                  || version == 0;
+            self->roster_version = version;
+            break;
+        }
+        case 2:
+            bad = proto_hex_decode (self->roster_hash, PROTO_HASH_BYTES,
+                                    value);
+            break;
+        case 3:
+            bad = !keys_name_valid (value);
+            if (!bad)
+                snprintf (self->signer, sizeof self->signer, "%s", value);
+            break;
+        case 4:
+            bad = proto_hex_decode (self->sign_pk, PROTO_PK_BYTES, value);
+            break;
+        default:
+            bad = proto_hex_decode (self->sig, PROTO_SIG_BYTES, value);
+            break;
+        }
+        if (bad) {
+            s_err (err, errlen, "line %zu: invalid %s \"%s\"", line_no,
+                   s_fields[field], value);
+            return -1;
+        }
+        cursor = eol + 1;
+    }
+    if (cursor != end) {
+        s_err (err, errlen, "line %d: unexpected text after the signature",
+               SIGFILE_FIELDS + 1);
+        return -1;
+    }
+    return 0;
+}
+
+void
+keys_sigfile_test (bool verbose)
+{
+    printf (" * keys_sigfile: ");
+    keys_sigfile_t sigfile;
+    memset (&sigfile, 0, sizeof sigfile);
+    sigfile.roster_version = 7;
+    randombytes_buf (sigfile.roster_hash, sizeof sigfile.roster_hash);
+    randombytes_buf (sigfile.sign_pk, sizeof sigfile.sign_pk);
+    randombytes_buf (sigfile.sig, sizeof sigfile.sig);
+    strcpy (sigfile.signer, "T-CEPTOAR");
+    char *text = keys_sigfile_format (&sigfile);
+    assert (text);
+    if (verbose)
+        printf ("\n%s", text);
+
+    keys_sigfile_t parsed;
+    char err[256];
+    assert (keys_sigfile_parse (&parsed, text, strlen (text), err,
+                                sizeof err) == 0);
+    assert (memcmp (&parsed, &sigfile, sizeof parsed) == 0);
+
+    //  Every truncation is refused.
+    for (size_t cut = 0; cut < strlen (text); cut++)
+        assert (keys_sigfile_parse (&parsed, text, cut, err, sizeof err)
+                == -1);
+    //  Trailing text, a bad hex digit, a zero or signed version are refused.
+    char *longer = malloc (strlen (text) + 8);
+    sprintf (longer, "%sjunk\n", text);
+    assert (keys_sigfile_parse (&parsed, longer, strlen (longer), err,
+                                sizeof err) == -1);
+    free (longer);
+    char *bad = strdup (text);
+    char *sig_line = strstr (bad, "signature: ");
+    sig_line[11] = 'g';
+    assert (keys_sigfile_parse (&parsed, bad, strlen (bad), err, sizeof err)
+            == -1);
+    assert (strstr (err, "line 6"));
+    strcpy (bad, text);
+    char *version = strstr (bad, "roster-version: 7");
+    version[16] = '0';
+    assert (keys_sigfile_parse (&parsed, bad, strlen (bad), err, sizeof err)
+            == -1);
+    free (bad);
+    //  A name that is not a valid member name cannot be formatted.
+    strcpy (sigfile.signer, "bad name");
+    assert (keys_sigfile_format (&sigfile) == NULL);
+    free (text);
+    printf ("OK\n");
+}

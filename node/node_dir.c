@@ -1,0 +1,380 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* node_dir: a node directory: configuration, key file, roster and store. */
+
+/* A node directory is created once by `ceptoar init` and opened by every
+   later command and by ceptoard. Opening never needs the passphrase: the
+   configuration records the node's public signing key, and the roster file
+   is public. This module does not decide policy; it only assembles the
+   pieces and checks that they belong together.                              */
+
+#include <czmq.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "node_dir.h"
+
+struct _node_dir_t {
+    char *path;                       /* the node directory                 */
+    char *key_path;                   /* path of node.key inside it         */
+    char *name;                       /* member name from the config        */
+    uint8_t self_pk[PROTO_PK_BYTES];  /* this node's Ed25519 key            */
+    keys_roster_t *roster;            /* the roster in force                */
+    node_store_t *store;              /* the LMDB store                     */
+};
+
+static void
+s_err (char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || errlen == 0)
+        return;
+    va_list args;
+    va_start (args, fmt);
+    vsnprintf (err, errlen, fmt, args);
+    va_end (args);
+}
+
+static char *
+s_join (const char *dir, const char *name)
+{
+    size_t len = strlen (dir) + 1 + strlen (name) + 1;
+    char *path = malloc (len);
+    if (path)
+        snprintf (path, len, "%s/%s", dir, name);
+    return path;
+}
+
+//  --------------------------------------------------------------------------
+//  Copy src to a new file dst with mode 0600 (refusing to replace), synced.
+//  Returns 0 or -1 with errno set.
+
+static int
+s_copy_private (const char *src, const char *dst)
+{
+    int in = open (src, O_RDONLY | O_CLOEXEC);
+    if (in < 0)
+        return -1;
+    int out = open (dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (out < 0) {
+        int saved = errno;
+        close (in);
+        errno = saved;
+        return -1;
+    }
+    char buf[4096];
+    ssize_t got;
+    int rc = 0;
+    while ((got = read (in, buf, sizeof buf)) > 0) {
+        if (write (out, buf, (size_t) got) != got) {
+            rc = -1;
+            break;
+        }
+    }
+    if (got < 0 || fsync (out) != 0)
+        rc = -1;
+    int saved = errno;
+    close (in);
+    close (out);
+    sodium_memzero (buf, sizeof buf);
+    errno = saved;
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
+//  A directory is usable for init if it does not exist or is empty.
+
+static int
+s_prepare_dir (const char *dir, bool *created, char *err, size_t errlen)
+{
+    *created = false;
+    if (mkdir (dir, 0700) == 0) {
+        *created = true;
+        return 0;
+    }
+    if (errno != EEXIST) {
+        s_err (err, errlen, "cannot create directory '%s': %s", dir,
+               strerror (errno));
+        return -1;
+    }
+    zdir_t *existing = zdir_new (dir, NULL);
+    size_t count = existing ? (size_t) zdir_count (existing) : 0;
+    zdir_destroy (&existing);
+    if (count > 0) {
+        s_err (err, errlen,
+               "'%s' is not empty: choose a new directory (an existing node "
+               "is never overwritten)", dir);
+        return -1;
+    }
+    if (chmod (dir, 0700) != 0) {
+        s_err (err, errlen, "cannot set mode 0700 on '%s': %s", dir,
+               strerror (errno));
+        return -1;
+    }
+    return 0;
+}
+
+static int
+s_write_config (const char *dir, const char *name, const uint8_t *pk,
+                const char *listen, char *err, size_t errlen)
+{
+    char hex[2 * PROTO_PK_BYTES + 1];
+    proto_hex_encode (hex, pk, PROTO_PK_BYTES);
+    zconfig_t *root = zconfig_new ("root", NULL);
+    zconfig_set_comment (root, " ceptoard configuration (ZPL). See "
+                               "docs/operations.md.");
+    zconfig_put (root, "node/name", name);
+    zconfig_put (root, "node/sign-key", hex);
+    zconfig_put (root, "node/key-file", NODE_DIR_KEY);
+    zconfig_put (root, "node/roster-file", NODE_DIR_ROSTER);
+    if (listen)
+        zconfig_put (root, "node/listen", listen);
+    zconfig_putf (root, "store/map-size", "%lu", NODE_STORE_DEFAULT_MAP);
+    zconfig_putf (root, "store/max-map-size", "%lu",
+                  NODE_STORE_DEFAULT_MAX_MAP);
+    char *path = s_join (dir, NODE_DIR_CONFIG);
+    int rc = path ? zconfig_save (root, path) : -1;
+    if (rc != 0)
+        s_err (err, errlen, "cannot write '%s': %s",
+               path ? path : NODE_DIR_CONFIG, strerror (errno));
+    free (path);
+    zconfig_destroy (&root);
+    return rc == 0 ? 0 : -1;
+}
+
+//  --------------------------------------------------------------------------
+//  Remove what init made inside a directory it created, then the directory.
+
+static void
+s_undo_create (const char *dir)
+{
+    const char *files[] = { NODE_DIR_CONFIG, NODE_DIR_KEY, NODE_DIR_ROSTER,
+                            NODE_DIR_STORE "/data.mdb",
+                            NODE_DIR_STORE "/lock.mdb" };
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char *path = s_join (dir, files[i]);
+        if (path)
+            unlink (path);
+        free (path);
+    }
+    char *store = s_join (dir, NODE_DIR_STORE);
+    if (store)
+        rmdir (store);
+    free (store);
+    rmdir (dir);
+}
+
+int
+node_dir_create (const char *dir, const char *key_file,
+                 const keys_secret_t *key, const keys_roster_t *roster,
+                 const char *listen, char *err, size_t errlen)
+{
+    assert (dir);
+    assert (key_file);
+    assert (key);
+    assert (roster);
+
+    const keys_member_t *member
+        = keys_roster_member_by_key (roster, keys_secret_sign_pk (key));
+    if (!member) {
+        char fpr[PROTO_FPR_HEX_LEN + 1];
+        proto_fingerprint (fpr, keys_secret_sign_pk (key));
+        s_err (err, errlen,
+               "key %s is not a member of roster version %llu: use the key "
+               "whose card was put in the roster",
+               fpr, (unsigned long long) keys_roster_version (roster));
+        return -1;
+    }
+    if (memcmp (member->card.box_pk, keys_secret_box_pk (key),
+                PROTO_BOXPK_BYTES) != 0) {
+        s_err (err, errlen,
+               "the roster lists a different box key for '%s' than this key "
+               "file holds: the card and the key file do not belong together",
+               member->card.name);
+        return -1;
+    }
+    bool created;
+    if (s_prepare_dir (dir, &created, err, errlen) != 0)
+        return -1;
+
+    char *key_path = s_join (dir, NODE_DIR_KEY);
+    char *roster_path = s_join (dir, NODE_DIR_ROSTER);
+    char *store_path = s_join (dir, NODE_DIR_STORE);
+    int rc = -1;
+    if (!key_path || !roster_path || !store_path) {
+        s_err (err, errlen, "out of memory");
+        goto done;
+    }
+    if (s_copy_private (key_file, key_path) != 0) {
+        s_err (err, errlen, "cannot copy key file '%s' to '%s': %s",
+               key_file, key_path, strerror (errno));
+        goto done;
+    }
+    if (keys_roster_save (roster, roster_path, err, errlen) != 0)
+        goto done;
+    if (s_write_config (dir, member->card.name, keys_secret_sign_pk (key),
+                        listen, err, errlen) != 0)
+        goto done;
+    node_store_t *store = node_store_open (store_path, 0, 0, err, errlen);
+    if (!store)
+        goto done;
+    node_store_destroy (&store);
+    rc = 0;
+done:
+    if (rc != 0 && created)
+        s_undo_create (dir);
+    free (key_path);
+    free (roster_path);
+    free (store_path);
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
+//  Path of a file named in the config: relative names are inside dir.
+
+static char *
+s_config_path (const char *dir, const char *value)
+{
+    return value[0] == '/' ? strdup (value) : s_join (dir, value);
+}
+
+node_dir_t *
+node_dir_open (const char *dir, char *err, size_t errlen)
+{
+    assert (dir);
+    node_dir_t *self = calloc (1, sizeof *self);
+    char *config_path = s_join (dir, NODE_DIR_CONFIG);
+    char *roster_path = NULL;
+    char *store_path = NULL;
+    zconfig_t *config = NULL;
+    if (!self || !config_path) {
+        s_err (err, errlen, "out of memory");
+        goto fail;
+    }
+    self->path = strdup (dir);
+    config = zconfig_load (config_path);
+    if (!config) {
+        s_err (err, errlen,
+               "'%s' is not a node directory (no readable %s): create one "
+               "with 'ceptoar init'", dir, NODE_DIR_CONFIG);
+        goto fail;
+    }
+    const char *name = zconfig_get (config, "node/name", NULL);
+    const char *pk_hex = zconfig_get (config, "node/sign-key", NULL);
+    if (!name || !pk_hex
+        || proto_hex_decode (self->self_pk, PROTO_PK_BYTES, pk_hex) != 0) {
+        s_err (err, errlen,
+               "%s: node/name and node/sign-key (64 hex) are required",
+               config_path);
+        goto fail;
+    }
+    self->name = strdup (name);
+    self->key_path = s_config_path (
+        dir, zconfig_get (config, "node/key-file", NODE_DIR_KEY));
+    roster_path = s_config_path (
+        dir, zconfig_get (config, "node/roster-file", NODE_DIR_ROSTER));
+    store_path = s_join (dir, NODE_DIR_STORE);
+    if (!self->path || !self->name || !self->key_path || !roster_path
+        || !store_path) {
+        s_err (err, errlen, "out of memory");
+        goto fail;
+    }
+    char reason[256];
+    self->roster = keys_roster_load (roster_path, reason, sizeof reason);
+    if (!self->roster) {
+        s_err (err, errlen, "cannot load the roster '%s': %s", roster_path,
+               reason);
+        goto fail;
+    }
+    size_t map_size = strtoul (
+        zconfig_get (config, "store/map-size", "0"), NULL, 10);
+    size_t max_map = strtoul (
+        zconfig_get (config, "store/max-map-size", "0"), NULL, 10);
+    self->store = node_store_open (store_path, map_size, max_map, err,
+                                   errlen);
+    if (!self->store)
+        goto fail;
+    node_store_set_roster (self->store, self->roster);
+    node_store_set_self (self->store, self->self_pk);
+    zconfig_destroy (&config);
+    free (config_path);
+    free (roster_path);
+    free (store_path);
+    return self;
+fail:
+    zconfig_destroy (&config);
+    free (config_path);
+    free (roster_path);
+    free (store_path);
+    node_dir_destroy (&self);
+    return NULL;
+}
+
+void
+node_dir_destroy (node_dir_t **self_p)
+{
+    assert (self_p);
+    node_dir_t *self = *self_p;
+    if (!self)
+        return;
+    node_store_destroy (&self->store);
+    keys_roster_destroy (&self->roster);
+    free (self->path);
+    free (self->key_path);
+    free (self->name);
+    free (self);
+    *self_p = NULL;
+}
+
+node_store_t *
+node_dir_store (node_dir_t *self)
+{
+    assert (self);
+    return self->store;
+}
+
+const keys_roster_t *
+node_dir_roster (node_dir_t *self)
+{
+    assert (self);
+    return self->roster;
+}
+
+const keys_member_t *
+node_dir_self (node_dir_t *self)
+{
+    assert (self);
+    return keys_roster_member_by_key (self->roster, self->self_pk);
+}
+
+const uint8_t *
+node_dir_self_pk (node_dir_t *self)
+{
+    assert (self);
+    return self->self_pk;
+}
+
+const char *
+node_dir_name (node_dir_t *self)
+{
+    assert (self);
+    return self->name;
+}
+
+const char *
+node_dir_key_path (node_dir_t *self)
+{
+    assert (self);
+    return self->key_path;
+}
+
+const char *
+node_dir_path (node_dir_t *self)
+{
+    assert (self);
+    return self->path;
+}

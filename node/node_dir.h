@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* node_dir: a node directory: its configuration (ZPL), key file, roster in
+   force and store, opened together. */
+#ifndef NODE_DIR_H
+#define NODE_DIR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "../keys/keys.h"
+#include "node_store.h"
+
+/* Layout of NODEDIR (docs/operations.md):
+       ceptoard.cfg   configuration in ZPL (CZMQ's zconfig format)
+       node.key       the node's secret key file (copy, mode 0600)
+       roster         the roster in force, with its signatures
+       store/         the LMDB environment (data.mdb, lock.mdb)
+   The directory is mode 0700: it holds the secret key, the store and,
+   later, the control socket whose permissions guard the node.              */
+
+#define NODE_DIR_CONFIG "ceptoard.cfg"
+#define NODE_DIR_KEY "node.key"
+#define NODE_DIR_ROSTER "roster"
+#define NODE_DIR_STORE "store"
+
+typedef struct _node_dir_t node_dir_t;
+
+/* ------------------------------------------------------------------------
+   Create a new node directory at dir (which must not exist, or be empty):
+   copies key_file, whose keys must belong to a member of roster, saves the
+   roster, writes the configuration and creates the store. listen may be
+   NULL. Returns 0, or -1 with a reason in err (nothing half-made is left
+   behind on failure when dir did not exist).                                */
+int
+    node_dir_create (const char *dir, const char *key_file,
+                     const keys_secret_t *key, const keys_roster_t *roster,
+                     const char *listen, char *err, size_t errlen);
+
+/* ------------------------------------------------------------------------
+   Open an existing node directory: configuration, roster and store. The
+   secret key is not opened (see node_dir_key_path). Returns NULL with a
+   reason in err. Caller destroys.                                           */
+node_dir_t *
+    node_dir_open (const char *dir, char *err, size_t errlen);
+
+void
+    node_dir_destroy (node_dir_t **self_p);
+
+/* ------------------------------------------------------------------------
+   Borrowed; valid until the node_dir is destroyed.                          */
+node_store_t *node_dir_store (node_dir_t *self);
+const keys_roster_t *node_dir_roster (node_dir_t *self);
+/* This node's member record in the roster in force, or NULL if the roster
+   no longer lists this node's key.                                          */
+const keys_member_t *node_dir_self (node_dir_t *self);
+const uint8_t *node_dir_self_pk (node_dir_t *self);
+const char *node_dir_name (node_dir_t *self);
+const char *node_dir_key_path (node_dir_t *self);
+const char *node_dir_path (node_dir_t *self);
+
+#endif

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* node_store: the node's hash-chained, replicated log in LMDB: the only
+   code that touches LMDB. */
+#ifndef NODE_STORE_H
+#define NODE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "../protocol/protocol.h"
+#include "../keys/keys.h"
+
+/* One store is one LMDB environment in a directory (data.mdb, lock.mdb).
+   Several processes may open the same store: LMDB serialises writers with
+   its lock file, and readers never block. Within a process, a store handle
+   is used from one thread at a time (the store actor in ceptoard).
+
+   Durability: every write function returns success only after the LMDB
+   commit has been synced to disk (no MDB_NOSYNC, no MDB_WRITEMAP, so a full
+   disk is an error return, never SIGBUS). When the map fills
+   (MDB_MAP_FULL) the transaction is aborted, the map is grown (doubling, up
+   to max_map_size) and the write retried once; past the maximum the write
+   fails with PROTO_REJECT_STORAGE and a clear last_error.
+
+   Schema: docs/storage.md.                                                  */
+
+typedef struct _node_store_t node_store_t;
+
+#define NODE_STORE_DEFAULT_MAP (64UL * 1024 * 1024)
+#define NODE_STORE_DEFAULT_MAX_MAP (64UL * 1024 * 1024 * 1024)
+
+/* ------------------------------------------------------------------------
+   Open (creating if needed, mode 0700 directory, 0600 files) the store in
+   dir. map_size and max_map_size in bytes, 0 for the defaults. Runs
+   mdb_reader_check to clear reader slots left by killed processes. Returns
+   NULL with a reason in err. Caller destroys.                               */
+node_store_t *
+    node_store_open (const char *dir, size_t map_size, size_t max_map_size,
+                     char *err, size_t errlen);
+
+void
+    node_store_destroy (node_store_t **self_p);
+
+/* ------------------------------------------------------------------------
+   The roster in force (borrowed: must outlive the store or be replaced)
+   and this node's own Ed25519 key (copied). Both must be set before any
+   write: append checks authors against the roster and keeps a plaintext
+   payload only if keys_disclosure_payload() allows it for self.            */
+void
+    node_store_set_roster (node_store_t *self, const keys_roster_t *roster);
+void
+    node_store_set_self (node_store_t *self, const uint8_t pk[PROTO_PK_BYTES]);
+
+/* A new entry of this node's, before signing.                               */
+typedef struct {
+    proto_level_t level;
+    uint8_t flags;                 /* PROTO_FLAG_*                          */
+    proto_audience_t audience;
+    const uint8_t *payload;        /* stored form: plaintext encoding, or
+                                      sealed for RED (borrowed)             */
+    size_t payload_len;
+    uint64_t timestamp_ms;         /* 0: now                                */
+} node_post_t;
+
+/* ------------------------------------------------------------------------
+   Sign and append n of this node's own entries in ONE transaction: the
+   store assigns seq and prev from the author's head, fills the payload
+   hash and length, signs with key (whose public key must be a roster
+   member), and commits durably. On success fills ids[0..n) and returns
+   PROTO_OK; otherwise nothing is written and the reason is returned
+   (PROTO_REJECT_AUDIENCE for an audience the roster cannot resolve,
+   PROTO_REJECT_FROZEN, PROTO_REJECT_STORAGE, ...).                          */
+proto_reject_t
+    node_store_post (node_store_t *self, const keys_secret_t *key,
+                     const node_post_t *posts, size_t n,
+                     uint8_t (*ids)[PROTO_HASH_BYTES]);
+
+/* ------------------------------------------------------------------------
+   Append an entry received from elsewhere, after checking everything:
+   stub decoding and signature, author in roster, chain (seq = head + 1 and
+   prev = head id), payload length/hash/form if a payload is given. A
+   payload the node is not cleared for is refused (PROTO_REJECT_NOT_CLEARED,
+   nothing stored). An identical entry already held gives
+   PROTO_REJECT_DUPLICATE (a payload for a held header is added if it
+   was missing). A different entry at a held (author, seq) is a fork: both
+   stubs are kept as evidence, the author's chain is frozen, and
+   PROTO_REJECT_FORK is returned. Durable on PROTO_OK. id may be NULL.       */
+proto_reject_t
+    node_store_append (node_store_t *self, const uint8_t *stub,
+                       size_t stub_len, const uint8_t *payload,
+                       size_t payload_len, uint8_t id[PROTO_HASH_BYTES]);
+
+/* An entry as the read functions hand it to a visitor. All pointers are
+   borrowed and valid only during the visitor call (they point into the
+   LMDB map); copy what you keep.                                            */
+typedef struct {
+    uint8_t id[PROTO_HASH_BYTES];
+    proto_header_t header;
+    const uint8_t *stub;            /* header || signature                   */
+    size_t stub_len;
+    const uint8_t *payload;         /* NULL when the payload is not held     */
+    size_t payload_len;
+    uint64_t stored_ms;             /* when this node stored the header      */
+} node_entry_t;
+
+/* Return 0 to continue, non-zero to stop the scan (returned by the scan).   */
+typedef int (node_store_visit_fn) (const node_entry_t *entry, void *arg);
+
+/* ------------------------------------------------------------------------
+   Look up one entry by id and call visit once. Returns visit's result (0
+   usually), NODE_STORE_NOTFOUND, or -1 on a storage error.                  */
+#define NODE_STORE_NOTFOUND 1000
+int
+    node_store_get (node_store_t *self, const uint8_t id[PROTO_HASH_BYTES],
+                    node_store_visit_fn *visit, void *arg);
+
+/* ------------------------------------------------------------------------
+   Visit entries whose author timestamp is >= since_ms, oldest first.
+   Returns 0 when done, visit's non-zero result if it stopped, -1 on error.  */
+int
+    node_store_scan_time (node_store_t *self, uint64_t since_ms,
+                          node_store_visit_fn *visit, void *arg);
+
+/* ------------------------------------------------------------------------
+   Visit one author's entries with seq >= from_seq in sequence order.
+   Returns as node_store_scan_time.                                          */
+int
+    node_store_scan_author (node_store_t *self,
+                            const uint8_t author[PROTO_PK_BYTES],
+                            uint64_t from_seq, node_store_visit_fn *visit,
+                            void *arg);
+
+/* ------------------------------------------------------------------------
+   An author's head: highest seq and its id. Returns 0, NODE_STORE_NOTFOUND
+   when no entry of that author is held, or -1 on error. id may be NULL.     */
+int
+    node_store_head (node_store_t *self, const uint8_t author[PROTO_PK_BYTES],
+                     uint64_t *seq, uint8_t id[PROTO_HASH_BYTES]);
+
+/* ------------------------------------------------------------------------
+   Number of entries (headers) held, or 0 on error.                          */
+uint64_t
+    node_store_count (node_store_t *self);
+
+/* ------------------------------------------------------------------------
+   Bytes of the map in use (last page number times page size): what the
+   store occupies on disk, for benchmarks.                                   */
+uint64_t
+    node_store_disk_bytes (node_store_t *self);
+
+/* Counters from a fsck run.                                                 */
+typedef struct {
+    uint64_t entries;      /* headers checked                                */
+    uint64_t payloads;     /* payloads checked                               */
+    uint64_t authors;      /* chains checked                                 */
+    uint64_t problems;     /* problems reported                              */
+} node_fsck_stats_t;
+
+/* One line per problem, e.g. "entry <id>: signature does not verify".       */
+typedef void (node_fsck_report_fn) (const char *problem, void *arg);
+
+/* ------------------------------------------------------------------------
+   Re-verify everything: every stub decodes and its signature verifies
+   (on `threads` threads, 0 = number of cores), every chain is contiguous
+   from seq 1 with correct prev links, heads match chains, every index
+   (id, chain, time) is consistent with the log, every payload matches its
+   header's length and hash, and no plaintext payload is held that the
+   disclosure rule refuses this node. Returns 0 if clean, 1 if problems
+   were reported, -1 if the store could not be read.                         */
+int
+    node_store_fsck (node_store_t *self, unsigned threads,
+                     node_fsck_report_fn *report, void *arg,
+                     node_fsck_stats_t *stats);
+
+/* ------------------------------------------------------------------------
+   The text of the last environment failure (LMDB error, map full ...), or
+   "" if none. Borrowed; valid until the next call on the store.             */
+const char *
+    node_store_last_error (const node_store_t *self);
+
+void
+    node_store_test (bool verbose);
+
+#endif

@@ -1,0 +1,94 @@
+# SPDX-License-Identifier: MPL-2.0
+# lib.sh: shared helpers of the script tests. Source it; it sets up a
+# scratch directory (removed on exit) and the paths of the built tools.
+
+set -euo pipefail
+
+: "${CEPTOAR_BIN:?run through ctest (CEPTOAR_BIN is the build's tools dir)}"
+KEYS="$CEPTOAR_BIN/ceptoar-keys"
+CLI="$CEPTOAR_BIN/ceptoar"
+SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/ceptoar-test.XXXXXX")
+TEST_NAME=$(basename "$0" .sh)
+CHECKS=0
+
+cleanup () {
+    local rc=$?
+    # Stop anything this test started in the background.
+    jobs -p | xargs -r kill -9 2>/dev/null || true
+    if [ "$rc" -eq 0 ]; then
+        rm -rf "$SCRATCH"
+    else
+        echo "$TEST_NAME: FAILED (scratch kept in $SCRATCH)" >&2
+    fi
+}
+trap cleanup EXIT
+
+fail () {
+    echo "$TEST_NAME: FAIL: $*" >&2
+    exit 1
+}
+
+pass () {
+    CHECKS=$((CHECKS + 1))
+}
+
+# expect CODE CMD...: run CMD, require exit status CODE; output in $OUT.
+expect () {
+    local want=$1
+    shift
+    set +e
+    OUT=$("$@" 2>&1)
+    local got=$?
+    set -e
+    if [ "$got" -ne "$want" ]; then
+        echo "$OUT" >&2
+        fail "expected exit $want, got $got: $*"
+    fi
+    pass
+}
+
+# contains TEXT: require the last output to contain TEXT.
+contains () {
+    case "$OUT" in
+        *"$1"*) pass ;;
+        *) echo "$OUT" >&2; fail "output lacks \"$1\"" ;;
+    esac
+}
+
+lacks () {
+    case "$OUT" in
+        *"$1"*) echo "$OUT" >&2; fail "output unexpectedly has \"$1\"" ;;
+        *) pass ;;
+    esac
+}
+
+# make_council DIR THRESHOLD NAME:SECTOR...: keys for each member (no
+# passphrase), a genesis roster signed by every member, in DIR/roster.
+make_council () {
+    local dir=$1 threshold=$2
+    shift 2
+    mkdir -p "$dir"
+    local cards=() port=17000
+    for spec in "$@"; do
+        local name=${spec%%:*} sector=${spec#*:}
+        port=$((port + 1))
+        "$KEYS" gen --name "$name" --sector "$sector" --out "$dir/$name" \
+            --endpoint "tcp://127.0.0.1:$port" --no-passphrase >/dev/null
+        cards+=(--card "$dir/$name/node.card")
+    done
+    "$KEYS" roster draft --threshold "$threshold" "${cards[@]}" \
+        ${GROUPS_ARGS:-} --out "$dir/draft" >/dev/null
+    local sigs=()
+    for spec in "$@"; do
+        local name=${spec%%:*}
+        "$KEYS" roster sign --key "$dir/$name/node.key" --yes \
+            --out "$dir/$name.sig" "$dir/draft" >/dev/null 2>&1
+        sigs+=("$dir/$name.sig")
+    done
+    "$KEYS" roster combine --out "$dir/roster" "$dir/draft" "${sigs[@]}" \
+        >/dev/null 2>&1
+}
+
+finish () {
+    echo "$TEST_NAME: $CHECKS checks passed"
+}

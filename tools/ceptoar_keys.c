@@ -1,0 +1,769 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* ceptoar-keys: the offline key and ceremony tool. */
+
+/* Runs on an offline machine: links the protocol and keys libraries and
+   libsodium only (never ZeroMQ or LMDB; a test checks the binary). Every
+   command that writes refuses to replace an existing file, and every
+   command that signs shows what is being signed first.
+
+   Exit codes: 0 success; 1 a verification or policy check failed (a
+   roster below threshold, a wrong passphrase); 2 usage or I/O error.       */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../keys/keys.h"
+#include "tool_util.h"
+
+#define ERR_LEN 512
+
+static const char *s_usage_main =
+    "usage: ceptoar-keys COMMAND [OPTIONS]\n"
+    "\n"
+    "The offline key and ceremony tool of the CEPTOAR Council node.\n"
+    "\n"
+    "commands:\n"
+    "  gen             generate a node's keys and its public identity card\n"
+    "  roster draft    draft a genesis roster from members' cards\n"
+    "  roster sign     sign a roster draft (shows it and asks first)\n"
+    "  roster combine  attach signatures to a draft; refuses below "
+    "threshold\n"
+    "  roster verify   verify a roster chain from its genesis\n"
+    "\n"
+    "'ceptoar-keys COMMAND --help' describes each command.\n"
+    "exit status: 0 success, 1 verification or policy failure, 2 usage or "
+    "I/O error\n";
+
+static const char *s_usage_gen =
+    "usage: ceptoar-keys gen --name NAME --sector SECTOR --out DIR\n"
+    "                        [--endpoint ENDPOINT]...\n"
+    "                        [--passphrase-file FILE | --no-passphrase]\n"
+    "\n"
+    "Generates a node's Ed25519 signing key and X25519 key and writes\n"
+    "  DIR/node.key   the secret keys, encrypted with a passphrase, mode 0600\n"
+    "  DIR/node.card  the public identity card to hand to the Council\n"
+    "DIR is created (mode 0700) if needed; existing files are never\n"
+    "replaced. Without --passphrase-file or --no-passphrase the passphrase\n"
+    "is asked twice on the terminal.\n"
+    "\n"
+    "  --name NAME            member name, e.g. T-CEPTOAR ([A-Za-z0-9._-])\n"
+    "  --sector SECTOR        telecom, banking, electricity, water, ... (21)\n"
+    "  --endpoint ENDPOINT    where peers reach this node, tcp://HOST:PORT\n"
+    "  --passphrase-file FILE read the passphrase from FILE's first line\n"
+    "  --no-passphrase        leave the key unencrypted (tests, automation)\n";
+
+static const char *s_usage_draft =
+    "usage: ceptoar-keys roster draft --threshold T --card FILE...\n"
+    "                   [--group NAME=MEMBER,MEMBER...]... "
+    "[--role MEMBER=ROLE,...]...\n"
+    "                   --out FILE\n"
+    "\n"
+    "Drafts a genesis roster (version 1) from the founding members' cards.\n"
+    "Each founder then signs it with 'roster sign', and 'roster combine'\n"
+    "makes the roster once at least T founders have signed.\n"
+    "\n"
+    "  --threshold T          signatures needed for this and the next "
+    "version\n"
+    "  --card FILE            a member's identity card (repeat per member)\n"
+    "  --group NAME=M,M...    a sharing group, e.g. finance=banking,"
+    "securities\n"
+    "  --role MEMBER=ROLES    roles of a member, e.g. T-CEPTOAR=secretariat\n"
+    "  --out FILE             the draft to write (never replaced)\n";
+
+static const char *s_usage_sign =
+    "usage: ceptoar-keys roster sign --key KEYFILE [--yes]\n"
+    "                   [--passphrase-file FILE] --out SIGFILE DRAFT\n"
+    "\n"
+    "Shows the draft (version, threshold, members with fingerprints,\n"
+    "groups), asks for confirmation, and writes a detached signature.\n"
+    "Without a terminal on standard input it refuses unless --yes is "
+    "given.\n"
+    "\n"
+    "  --key KEYFILE          the signer's secret key file\n"
+    "  --yes                  do not ask (scripts); the summary is still "
+    "shown\n"
+    "  --passphrase-file FILE read the key's passphrase from FILE\n"
+    "  --out SIGFILE          the signature file to write (never replaced)\n";
+
+static const char *s_usage_combine =
+    "usage: ceptoar-keys roster combine [--from PREVIOUS] --out ROSTER\n"
+    "                   DRAFT SIGFILE...\n"
+    "\n"
+    "Attaches the signatures to the draft and writes the roster, but only\n"
+    "if enough signatures count: at genesis the threshold of the draft's\n"
+    "own members; for a later version (give the version in force with\n"
+    "--from) the old threshold of the old members and the new threshold of\n"
+    "the new members. Each public key counts once. Below threshold it\n"
+    "writes nothing and says how many it has and needs (exit 1).\n";
+
+static const char *s_usage_verify =
+    "usage: ceptoar-keys roster verify ROSTER...\n"
+    "\n"
+    "Verifies a chain of roster versions, oldest first, starting from the\n"
+    "genesis (version 1): each version's signatures, threshold, version\n"
+    "number and link to the one before. Prints each version and exits 0\n"
+    "if the whole chain is valid, 1 if not.\n";
+
+//  --------------------------------------------------------------------------
+//  Write text to a new file (refusing to replace one). Returns 0 or -1.
+
+static int
+s_write_new (const char *path, const char *text, mode_t mode)
+{
+    FILE *file = NULL;
+    int fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+    if (fd >= 0)
+        file = fdopen (fd, "w");
+    if (!file) {
+        tool_error ("cannot create '%s': %s%s", path, strerror (errno),
+                    errno == EEXIST ? " (existing files are never replaced;"
+                                      " choose another name)" : "");
+        if (fd >= 0)
+            close (fd);
+        return -1;
+    }
+    bool ok = fputs (text, file) >= 0 && fflush (file) == 0
+              && fsync (fileno (file)) == 0;
+    ok = fclose (file) == 0 && ok;
+    if (!ok) {
+        tool_error ("cannot write '%s': %s", path, strerror (errno));
+        unlink (path);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+s_cmd_gen (int argc, char *argv[])
+{
+    static const struct option options[] = {
+        { "name", required_argument, NULL, 'n' },
+        { "sector", required_argument, NULL, 's' },
+        { "out", required_argument, NULL, 'o' },
+        { "endpoint", required_argument, NULL, 'e' },
+        { "passphrase-file", required_argument, NULL, 'p' },
+        { "no-passphrase", no_argument, NULL, 'N' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *name = NULL, *sector = NULL, *out = NULL, *pass_file = NULL;
+    bool no_pass = false;
+    keys_card_t card;
+    memset (&card, 0, sizeof card);
+    int opt;
+    while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
+        switch (opt) {
+        case 'n': name = optarg; break;
+        case 's': sector = optarg; break;
+        case 'o': out = optarg; break;
+        case 'p': pass_file = optarg; break;
+        case 'N': no_pass = true; break;
+        case 'e':
+            if (card.endpoint_count == KEYS_ENDPOINTS_MAX) {
+                tool_error ("at most %d endpoints", KEYS_ENDPOINTS_MAX);
+                return TOOL_EXIT_USAGE;
+            }
+            if (!keys_endpoint_valid (optarg)) {
+                tool_error ("invalid endpoint \"%s\": use tcp://HOST:PORT",
+                            optarg);
+                return TOOL_EXIT_USAGE;
+            }
+            snprintf (card.endpoints[card.endpoint_count++],
+                      KEYS_ENDPOINT_MAX + 1, "%s", optarg);
+            break;
+        case 'h': fputs (s_usage_gen, stdout); return TOOL_EXIT_OK;
+        default: fputs (s_usage_gen, stderr); return TOOL_EXIT_USAGE;
+        }
+    }
+    if (!name || !sector || !out || optind != argc) {
+        tool_error ("gen needs --name, --sector and --out, and no other "
+                    "arguments");
+        fputs (s_usage_gen, stderr);
+        return TOOL_EXIT_USAGE;
+    }
+    if (!keys_name_valid (name)) {
+        tool_error ("invalid name \"%s\": use 1-%d of A-Z a-z 0-9 . _ -, "
+                    "starting with a letter or digit", name, KEYS_NAME_MAX);
+        return TOOL_EXIT_USAGE;
+    }
+    card.sector = proto_sector_parse (sector);
+    if (!card.sector) {
+        tool_error ("unknown sector \"%s\": one of telecom, cable-tv, "
+                    "broadcasting, banking, securities, life-insurance, "
+                    "non-life-insurance, funds-settlement, aviation, "
+                    "airports, railway, electricity, gas, local-government, "
+                    "medical, water, logistics, chemical, credit, petroleum, "
+                    "ports", sector);
+        return TOOL_EXIT_USAGE;
+    }
+    snprintf (card.name, sizeof card.name, "%s", name);
+    if (mkdir (out, 0700) != 0 && errno != EEXIST) {
+        tool_error ("cannot create directory '%s': %s", out,
+                    strerror (errno));
+        return TOOL_EXIT_USAGE;
+    }
+    char key_path[4096], card_path[4096];
+    snprintf (key_path, sizeof key_path, "%s/node.key", out);
+    snprintf (card_path, sizeof card_path, "%s/node.card", out);
+    if (access (key_path, F_OK) == 0 || access (card_path, F_OK) == 0) {
+        tool_error ("'%s' already holds node.key or node.card: keys are "
+                    "never replaced; choose another --out", out);
+        return TOOL_EXIT_USAGE;
+    }
+    char *pass = NULL;
+    if (tool_passphrase (pass_file, no_pass, true, &pass) != 0)
+        return TOOL_EXIT_USAGE;
+    keys_secret_t *key = keys_secret_generate ();
+    if (!key) {
+        tool_passphrase_free (&pass);
+        tool_error ("cannot allocate secure memory for the key");
+        return TOOL_EXIT_USAGE;
+    }
+    memcpy (card.sign_pk, keys_secret_sign_pk (key), PROTO_PK_BYTES);
+    memcpy (card.box_pk, keys_secret_box_pk (key), PROTO_BOXPK_BYTES);
+    int rc = keys_secret_save (key, key_path, pass, name);
+    tool_passphrase_free (&pass);
+    keys_secret_destroy (&key);
+    if (rc != 0) {
+        tool_error ("cannot write '%s': %s", key_path, strerror (errno));
+        return TOOL_EXIT_USAGE;
+    }
+    char err[ERR_LEN];
+    if (keys_card_save (&card, card_path, err, sizeof err) != 0) {
+        tool_error ("%s", err);
+        return TOOL_EXIT_USAGE;
+    }
+    char fpr[PROTO_FPR_HEX_LEN + 1];
+    proto_fingerprint (fpr, card.sign_pk);
+    printf ("%s\n%s\nfingerprint %s\n", key_path, card_path, fpr);
+    return TOOL_EXIT_OK;
+}
+
+//  --------------------------------------------------------------------------
+//  Print a roster for a person to check before signing.
+
+static void
+s_print_roster (FILE *out, const keys_roster_t *roster)
+{
+    uint8_t hash[PROTO_HASH_BYTES];
+    char hash_hex[2 * PROTO_HASH_BYTES + 1] = "?";
+    if (keys_roster_hash (roster, hash) == 0)
+        proto_hex_encode (hash_hex, hash, PROTO_HASH_BYTES);
+    fprintf (out, "roster version %" PRIu64 ", threshold %u of %zu members\n",
+             keys_roster_version (roster), keys_roster_threshold (roster),
+             keys_roster_member_count (roster));
+    const uint8_t *previous = keys_roster_previous (roster);
+    if (previous) {
+        char prev_hex[2 * PROTO_HASH_BYTES + 1];
+        proto_hex_encode (prev_hex, previous, PROTO_HASH_BYTES);
+        fprintf (out, "follows version with body hash %s\n", prev_hex);
+    }
+    else
+        fprintf (out, "genesis (no previous version)\n");
+    fprintf (out, "body hash %s\n\nmembers:\n", hash_hex);
+    for (size_t i = 0; i < keys_roster_member_count (roster); i++) {
+        const keys_member_t *member = keys_roster_member (roster, i);
+        char fpr[PROTO_FPR_HEX_LEN + 1];
+        proto_fingerprint (fpr, member->card.sign_pk);
+        fprintf (out, "  %-24s %-18s %s%s%s\n", member->card.name,
+                 proto_sector_name (member->card.sector), fpr,
+                 member->roles[0] ? "  roles " : "", member->roles);
+    }
+    if (keys_roster_group_count (roster)) {
+        fprintf (out, "\ngroups:\n");
+        for (size_t g = 0; g < keys_roster_group_count (roster); g++) {
+            const char *group = keys_roster_group_name (roster, g);
+            size_t n = 0;
+            const char *const *names
+                = keys_roster_group_members (roster, group, &n);
+            fprintf (out, "  %-16s", group);
+            for (size_t i = 0; i < n; i++)
+                fprintf (out, "%s%s", i ? ", " : " ", names[i]);
+            fputc ('\n', out);
+        }
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  Split "NAME=A,B,C" into name and a list of names (pointers into a copy).
+
+typedef struct {
+    char *copy;
+    const char *name;
+    const char *items[KEYS_GROUP_MAX_MEMBERS];
+    size_t count;
+} s_assign_t;
+
+static int
+s_parse_assign (const char *text, s_assign_t *out)
+{
+    memset (out, 0, sizeof *out);
+    out->copy = strdup (text);
+    char *equals = out->copy ? strchr (out->copy, '=') : NULL;
+    if (!equals || equals == out->copy)
+        return -1;
+    *equals = 0;
+    out->name = out->copy;
+    char *save = NULL;
+    for (char *item = strtok_r (equals + 1, ",", &save); item;
+         item = strtok_r (NULL, ",", &save)) {
+        if (out->count == KEYS_GROUP_MAX_MEMBERS)
+            return -1;
+        out->items[out->count++] = item;
+    }
+    return out->count ? 0 : -1;
+}
+
+static int
+s_cmd_draft (int argc, char *argv[])
+{
+    static const struct option options[] = {
+        { "threshold", required_argument, NULL, 't' },
+        { "card", required_argument, NULL, 'c' },
+        { "group", required_argument, NULL, 'g' },
+        { "role", required_argument, NULL, 'r' },
+        { "out", required_argument, NULL, 'o' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *cards[KEYS_ROSTER_MAX_MEMBERS];
+    const char *groups[KEYS_ROSTER_MAX_GROUPS];
+    const char *roles[KEYS_ROSTER_MAX_MEMBERS];
+    size_t card_count = 0, group_count = 0, role_count = 0;
+    unsigned long threshold = 0;
+    const char *out = NULL;
+    int opt;
+    while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
+        switch (opt) {
+        case 't':
+            if (tool_parse_uint (optarg, 1, KEYS_ROSTER_MAX_MEMBERS,
+                                 &threshold)) {
+                tool_error ("invalid threshold \"%s\": a number from 1 to "
+                            "the number of members", optarg);
+                return TOOL_EXIT_USAGE;
+            }
+            break;
+        case 'c':
+            if (card_count == KEYS_ROSTER_MAX_MEMBERS) {
+                tool_error ("at most %d members", KEYS_ROSTER_MAX_MEMBERS);
+                return TOOL_EXIT_USAGE;
+            }
+            cards[card_count++] = optarg;
+            break;
+        case 'g':
+            if (group_count == KEYS_ROSTER_MAX_GROUPS) {
+                tool_error ("at most %d groups", KEYS_ROSTER_MAX_GROUPS);
+                return TOOL_EXIT_USAGE;
+            }
+            groups[group_count++] = optarg;
+            break;
+        case 'r':
+            if (role_count == KEYS_ROSTER_MAX_MEMBERS) {
+                tool_error ("too many --role options");
+                return TOOL_EXIT_USAGE;
+            }
+            roles[role_count++] = optarg;
+            break;
+        case 'o': out = optarg; break;
+        case 'h': fputs (s_usage_draft, stdout); return TOOL_EXIT_OK;
+        default: fputs (s_usage_draft, stderr); return TOOL_EXIT_USAGE;
+        }
+    }
+    if (!threshold || !card_count || !out || optind != argc) {
+        tool_error ("roster draft needs --threshold, at least one --card and "
+                    "--out");
+        fputs (s_usage_draft, stderr);
+        return TOOL_EXIT_USAGE;
+    }
+    if (threshold > card_count) {
+        tool_error ("threshold %lu is more than the %zu members: no roster "
+                    "could ever be signed", threshold, card_count);
+        return TOOL_EXIT_USAGE;
+    }
+    keys_roster_t *roster = keys_roster_new (NULL, (unsigned) threshold);
+    char err[ERR_LEN];
+    int rc = TOOL_EXIT_USAGE;
+    for (size_t i = 0; i < card_count; i++) {
+        keys_card_t card;
+        if (keys_card_load (&card, cards[i], err, sizeof err) != 0) {
+            tool_error ("card '%s': %s", cards[i], err);
+            goto done;
+        }
+        const char *member_roles = "";
+        for (size_t r = 0; r < role_count; r++) {
+            size_t len = strlen (card.name);
+            if (!strncmp (roles[r], card.name, len) && roles[r][len] == '=')
+                member_roles = roles[r] + len + 1;
+        }
+        if (keys_roster_add_member (roster, &card, member_roles, err,
+                                    sizeof err) != 0) {
+            tool_error ("card '%s': %s", cards[i], err);
+            goto done;
+        }
+    }
+    for (size_t r = 0; r < role_count; r++) {
+        const char *equals = strchr (roles[r], '=');
+        char member[KEYS_NAME_MAX + 1];
+        size_t len = equals ? (size_t) (equals - roles[r]) : 0;
+        if (!equals || len == 0 || len > KEYS_NAME_MAX) {
+            tool_error ("invalid --role \"%s\": use MEMBER=ROLE,ROLE",
+                        roles[r]);
+            goto done;
+        }
+        memcpy (member, roles[r], len);
+        member[len] = 0;
+        if (!keys_roster_member_by_name (roster, member)) {
+            tool_error ("--role names \"%s\", which is not among the cards",
+                        member);
+            goto done;
+        }
+    }
+    for (size_t g = 0; g < group_count; g++) {
+        s_assign_t assign;
+        if (s_parse_assign (groups[g], &assign) != 0) {
+            tool_error ("invalid --group \"%s\": use NAME=MEMBER,MEMBER...",
+                        groups[g]);
+            free (assign.copy);
+            goto done;
+        }
+        int set = keys_roster_set_group (roster, assign.name, assign.items,
+                                         assign.count, err, sizeof err);
+        free (assign.copy);
+        if (set != 0) {
+            tool_error ("--group \"%s\": %s", groups[g], err);
+            goto done;
+        }
+    }
+    char *text = keys_roster_format (roster, false, NULL);
+    if (!text) {
+        tool_error ("the draft is not valid (no members, or threshold out of "
+                    "range)");
+        goto done;
+    }
+    if (s_write_new (out, text, 0644) == 0) {
+        s_print_roster (stdout, roster);
+        printf ("\ndraft written to %s: each founder now runs "
+                "'ceptoar-keys roster sign'\n", out);
+        rc = TOOL_EXIT_OK;
+    }
+    free (text);
+done:
+    keys_roster_destroy (&roster);
+    return rc;
+}
+
+static keys_roster_t *
+s_load_roster (const char *path)
+{
+    char err[ERR_LEN];
+    keys_roster_t *roster = keys_roster_load (path, err, sizeof err);
+    if (!roster)
+        tool_error ("roster '%s': %s", path, err);
+    return roster;
+}
+
+static int
+s_cmd_sign (int argc, char *argv[])
+{
+    static const struct option options[] = {
+        { "key", required_argument, NULL, 'k' },
+        { "yes", no_argument, NULL, 'y' },
+        { "passphrase-file", required_argument, NULL, 'p' },
+        { "out", required_argument, NULL, 'o' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *key_path = NULL, *pass_file = NULL, *out = NULL;
+    bool yes = false;
+    int opt;
+    while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
+        switch (opt) {
+        case 'k': key_path = optarg; break;
+        case 'y': yes = true; break;
+        case 'p': pass_file = optarg; break;
+        case 'o': out = optarg; break;
+        case 'h': fputs (s_usage_sign, stdout); return TOOL_EXIT_OK;
+        default: fputs (s_usage_sign, stderr); return TOOL_EXIT_USAGE;
+        }
+    }
+    if (!key_path || !out || optind != argc - 1) {
+        tool_error ("roster sign needs --key, --out and one DRAFT");
+        fputs (s_usage_sign, stderr);
+        return TOOL_EXIT_USAGE;
+    }
+    if (access (out, F_OK) == 0) {
+        tool_error ("'%s' exists: signature files are never replaced", out);
+        return TOOL_EXIT_USAGE;
+    }
+    keys_roster_t *draft = s_load_roster (argv[optind]);
+    if (!draft)
+        return TOOL_EXIT_USAGE;
+    int rc = TOOL_EXIT_USAGE;
+    keys_secret_t *key = NULL;
+    fprintf (stderr, "You are asked to sign:\n\n");
+    s_print_roster (stderr, draft);
+    fputc ('\n', stderr);
+    if (!yes && !tool_confirm ("Sign this roster?")) {
+        if (isatty (STDIN_FILENO))
+            tool_error ("not signed");
+        goto done;
+    }
+    key = tool_open_key (key_path, pass_file, &rc);
+    if (!key)
+        goto done;
+    rc = TOOL_EXIT_USAGE;
+    const keys_member_t *member
+        = keys_roster_member_by_key (draft, keys_secret_sign_pk (key));
+    if (!member && keys_roster_version (draft) == 1) {
+        tool_error ("this key is not a member of the genesis draft: its "
+                    "signature would not count");
+        rc = TOOL_EXIT_FAIL;
+        goto done;
+    }
+    keys_sigfile_t sigfile;
+    memset (&sigfile, 0, sizeof sigfile);
+    sigfile.roster_version = keys_roster_version (draft);
+    if (keys_roster_hash (draft, sigfile.roster_hash) != 0
+        || keys_roster_sign (draft, key, sigfile.sig) != 0) {
+        tool_error ("signing failed");
+        goto done;
+    }
+    memcpy (sigfile.sign_pk, keys_secret_sign_pk (key), PROTO_PK_BYTES);
+    snprintf (sigfile.signer, sizeof sigfile.signer, "%s",
+              member ? member->card.name : "outgoing-member");
+    char *text = keys_sigfile_format (&sigfile);
+    if (text && s_write_new (out, text, 0644) == 0) {
+        char fpr[PROTO_FPR_HEX_LEN + 1];
+        proto_fingerprint (fpr, sigfile.sign_pk);
+        printf ("%s signed roster version %" PRIu64 " as %s (%s)\n",
+                out, sigfile.roster_version, sigfile.signer, fpr);
+        rc = TOOL_EXIT_OK;
+    }
+    free (text);
+done:
+    keys_secret_destroy (&key);
+    keys_roster_destroy (&draft);
+    return rc;
+}
+
+static void
+s_print_counts (const keys_roster_count_t *counts, uint64_t version)
+{
+    fprintf (stderr, "  version %" PRIu64 " members: %zu of %zu signatures\n",
+             version, counts->own, counts->own_needed);
+    if (counts->prev_needed)
+        fprintf (stderr,
+                 "  version %" PRIu64 " members: %zu of %zu signatures\n",
+                 version - 1, counts->prev, counts->prev_needed);
+}
+
+static int
+s_cmd_combine (int argc, char *argv[])
+{
+    static const struct option options[] = {
+        { "from", required_argument, NULL, 'f' },
+        { "out", required_argument, NULL, 'o' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *from = NULL, *out = NULL;
+    int opt;
+    while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
+        switch (opt) {
+        case 'f': from = optarg; break;
+        case 'o': out = optarg; break;
+        case 'h': fputs (s_usage_combine, stdout); return TOOL_EXIT_OK;
+        default: fputs (s_usage_combine, stderr); return TOOL_EXIT_USAGE;
+        }
+    }
+    if (!out || argc - optind < 2) {
+        tool_error ("roster combine needs --out, a DRAFT and at least one "
+                    "SIGFILE");
+        fputs (s_usage_combine, stderr);
+        return TOOL_EXIT_USAGE;
+    }
+    if (access (out, F_OK) == 0) {
+        tool_error ("'%s' exists: rosters are never replaced here", out);
+        return TOOL_EXIT_USAGE;
+    }
+    int rc = TOOL_EXIT_USAGE;
+    keys_roster_t *prev = NULL;
+    keys_roster_t *draft = s_load_roster (argv[optind]);
+    if (!draft)
+        goto done;
+    if (from && !(prev = s_load_roster (from)))
+        goto done;
+    if (keys_roster_version (draft) > 1 && !prev) {
+        tool_error ("the draft is version %" PRIu64 ": give the version in "
+                    "force with --from", keys_roster_version (draft));
+        goto done;
+    }
+    uint8_t hash[PROTO_HASH_BYTES];
+    if (keys_roster_hash (draft, hash) != 0) {
+        tool_error ("the draft cannot be hashed");
+        goto done;
+    }
+    char err[ERR_LEN];
+    for (int i = optind + 1; i < argc; i++) {
+        size_t len;
+        char *text = tool_read_file (argv[i], 4096, &len);
+        if (!text)
+            goto done;
+        keys_sigfile_t sigfile;
+        int parsed = keys_sigfile_parse (&sigfile, text, len, err,
+                                         sizeof err);
+        free (text);
+        if (parsed != 0) {
+            tool_error ("'%s' is not a roster signature: %s", argv[i], err);
+            goto done;
+        }
+        if (memcmp (sigfile.roster_hash, hash, PROTO_HASH_BYTES) != 0
+            || sigfile.roster_version != keys_roster_version (draft)) {
+            tool_error ("'%s' (by %s) signs a different draft: every signer "
+                        "must sign the same draft file", argv[i],
+                        sigfile.signer);
+            rc = TOOL_EXIT_FAIL;
+            goto done;
+        }
+        int added = keys_roster_add_signature (draft, sigfile.sign_pk,
+                                               sigfile.sig, err, sizeof err);
+        if (added < 0) {
+            tool_error ("'%s' (by %s): %s", argv[i], sigfile.signer, err);
+            rc = TOOL_EXIT_FAIL;
+            goto done;
+        }
+        if (added == 1)
+            fprintf (stderr, "note: '%s': %s has already signed; counted "
+                             "once\n", argv[i], sigfile.signer);
+    }
+    keys_roster_count_t counts;
+    if (keys_roster_verify (draft, prev, &counts, err, sizeof err) != 0) {
+        tool_error ("roster not written: %s", err);
+        s_print_counts (&counts, keys_roster_version (draft));
+        rc = TOOL_EXIT_FAIL;
+        goto done;
+    }
+    if (keys_roster_save (draft, out, err, sizeof err) != 0) {
+        tool_error ("%s", err);
+        goto done;
+    }
+    printf ("roster version %" PRIu64 " written to %s\n",
+            keys_roster_version (draft), out);
+    s_print_counts (&counts, keys_roster_version (draft));
+    rc = TOOL_EXIT_OK;
+done:
+    keys_roster_destroy (&draft);
+    keys_roster_destroy (&prev);
+    return rc;
+}
+
+static int
+s_cmd_verify (int argc, char *argv[])
+{
+    static const struct option options[] = {
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    int opt;
+    while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
+        if (opt == 'h') {
+            fputs (s_usage_verify, stdout);
+            return TOOL_EXIT_OK;
+        }
+        fputs (s_usage_verify, stderr);
+        return TOOL_EXIT_USAGE;
+    }
+    size_t n = (size_t) (argc - optind);
+    if (n == 0) {
+        tool_error ("roster verify needs at least one ROSTER");
+        fputs (s_usage_verify, stderr);
+        return TOOL_EXIT_USAGE;
+    }
+    if (n > KEYS_ROSTER_CHAIN_MAX) {
+        tool_error ("at most %d roster versions", KEYS_ROSTER_CHAIN_MAX);
+        return TOOL_EXIT_USAGE;
+    }
+    keys_roster_t **chain = calloc (n, sizeof *chain);
+    int rc = TOOL_EXIT_USAGE;
+    for (size_t i = 0; i < n; i++)
+        if (!(chain[i] = s_load_roster (argv[optind + (int) i])))
+            goto done;
+    size_t bad = 0;
+    char err[ERR_LEN];
+    if (keys_roster_verify_chain (chain, n, false, &bad, err, sizeof err)
+        != 0) {
+        tool_error ("'%s' (position %zu) is not valid: %s",
+                    argv[optind + (int) bad], bad + 1, err);
+        rc = TOOL_EXIT_FAIL;
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        keys_roster_count_t counts;
+        char ignored[ERR_LEN];
+        if (keys_roster_verify (chain[i], i ? chain[i - 1] : NULL, &counts,
+                                ignored, sizeof ignored) != 0) {
+            tool_error ("'%s': %s", argv[optind + (int) i], ignored);
+            rc = TOOL_EXIT_FAIL;
+            goto done;
+        }
+        printf ("%s: version %" PRIu64 " valid: %zu of %zu signatures from "
+                "its members", argv[optind + (int) i],
+                keys_roster_version (chain[i]), counts.own,
+                counts.own_needed);
+        if (counts.prev_needed)
+            printf (", %zu of %zu from version %" PRIu64, counts.prev,
+                    counts.prev_needed, keys_roster_version (chain[i]) - 1);
+        printf ("; %zu members\n", keys_roster_member_count (chain[i]));
+    }
+    printf ("chain valid: version %" PRIu64 " is in force\n",
+            keys_roster_version (chain[n - 1]));
+    rc = TOOL_EXIT_OK;
+done:
+    for (size_t i = 0; i < n; i++)
+        keys_roster_destroy (&chain[i]);
+    free (chain);
+    return rc;
+}
+
+int
+main (int argc, char *argv[])
+{
+    tool_set_program ("ceptoar-keys");
+    if (argc < 2) {
+        fputs (s_usage_main, stderr);
+        return TOOL_EXIT_USAGE;
+    }
+    if (!strcmp (argv[1], "--help") || !strcmp (argv[1], "-h")
+        || !strcmp (argv[1], "help")) {
+        fputs (s_usage_main, stdout);
+        return TOOL_EXIT_OK;
+    }
+    if (proto_init () != 0) {
+        tool_error ("libsodium could not start");
+        return TOOL_EXIT_USAGE;
+    }
+    if (!strcmp (argv[1], "gen"))
+        return s_cmd_gen (argc - 1, argv + 1);
+    if (!strcmp (argv[1], "roster") && argc >= 3) {
+        const char *sub = argv[2];
+        if (!strcmp (sub, "draft"))
+            return s_cmd_draft (argc - 2, argv + 2);
+        if (!strcmp (sub, "sign"))
+            return s_cmd_sign (argc - 2, argv + 2);
+        if (!strcmp (sub, "combine"))
+            return s_cmd_combine (argc - 2, argv + 2);
+        if (!strcmp (sub, "verify"))
+            return s_cmd_verify (argc - 2, argv + 2);
+    }
+    tool_error ("unknown command '%s%s%s'", argv[1], argc >= 3 ? " " : "",
+                argc >= 3 ? argv[2] : "");
+    fputs (s_usage_main, stderr);
+    return TOOL_EXIT_USAGE;
+}

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* cli_common: opening a node directory, resolving ids, the RED opener. */
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+
+#define ERR_LEN 512
+
+node_dir_t *
+cli_open_dir (const char *dir)
+{
+    char err[ERR_LEN];
+    node_dir_t *node = node_dir_open (dir, err, sizeof err);
+    if (!node)
+        tool_error ("%s", err);
+    return node;
+}
+
+typedef struct {
+    const char *prefix;            /* lowercase hex prefix                   */
+    size_t prefix_len;
+    size_t matches;
+    uint8_t id[PROTO_HASH_BYTES];
+} s_prefix_search_t;
+
+static int
+s_match_prefix (const node_entry_t *entry, void *arg)
+{
+    s_prefix_search_t *search = arg;
+    char hex[2 * PROTO_HASH_BYTES + 1];
+    proto_hex_encode (hex, entry->id, PROTO_HASH_BYTES);
+    if (!strncmp (hex, search->prefix, search->prefix_len)) {
+        search->matches++;
+        memcpy (search->id, entry->id, PROTO_HASH_BYTES);
+    }
+    return search->matches > 1;
+}
+
+int
+cli_resolve_id (node_dir_t *dir, const char *text,
+                uint8_t id[PROTO_HASH_BYTES])
+{
+    size_t len = strlen (text);
+    char lower[2 * PROTO_HASH_BYTES + 1];
+    bool hex = len >= 8 && len <= 2 * PROTO_HASH_BYTES;
+    for (size_t i = 0; hex && i < len; i++) {
+        hex = isxdigit ((unsigned char) text[i]) != 0;
+        lower[i] = (char) tolower ((unsigned char) text[i]);
+    }
+    if (!hex) {
+        tool_error ("invalid entry id \"%s\": give the 64 hex characters "
+                    "'list' shows, or a unique prefix of at least 8", text);
+        return -1;
+    }
+    lower[len] = 0;
+    if (len == 2 * PROTO_HASH_BYTES)
+        return proto_hex_decode (id, PROTO_HASH_BYTES, lower);
+    s_prefix_search_t search = { lower, len, 0, { 0 } };
+    if (node_store_scan_time (node_dir_store (dir), 0, s_match_prefix,
+                              &search) < 0) {
+        tool_error ("cannot read the store: %s",
+                    node_store_last_error (node_dir_store (dir)));
+        return -1;
+    }
+    if (search.matches == 0) {
+        tool_error ("no entry id starts with \"%s\"", text);
+        return -1;
+    }
+    if (search.matches > 1) {
+        tool_error ("several entry ids start with \"%s\": give more "
+                    "characters", text);
+        return -1;
+    }
+    memcpy (id, search.id, PROTO_HASH_BYTES);
+    return 0;
+}
+
+void
+cli_opener_init (cli_opener_t *self, node_dir_t *dir, const char *pass_file)
+{
+    self->key = NULL;
+    const char *path = node_dir_key_path (dir);
+    int encrypted = keys_secret_file_encrypted (path);
+    if (encrypted < 0)
+        return;
+    if (encrypted && !pass_file)
+        return;
+    char *pass = NULL;
+    if (encrypted && tool_passphrase (pass_file, false, false, &pass) != 0)
+        return;
+    keys_load_t result;
+    self->key = keys_secret_load (path, pass, &result);
+    tool_passphrase_free (&pass);
+    if (!self->key)
+        fprintf (stderr, "note: RED payloads stay sealed: %s\n",
+                 keys_load_strerror (result));
+}
+
+void
+cli_opener_destroy (cli_opener_t *self)
+{
+    keys_secret_destroy (&self->key);
+}
+
+void
+cli_author_name (const keys_roster_t *roster, const uint8_t *pk, char *out,
+                 size_t len)
+{
+    const keys_member_t *member = keys_roster_member_by_key (roster, pk);
+    if (member)
+        snprintf (out, len, "%s", member->card.name);
+    else {
+        char fpr[PROTO_FPR_HEX_LEN + 1];
+        proto_fingerprint (fpr, pk);
+        snprintf (out, len, "%.16s", fpr);
+    }
+}

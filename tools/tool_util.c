@@ -1,0 +1,317 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* tool_util: shared helpers of the command-line tools. */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tool_util.h"
+
+#define TOOL_PASSPHRASE_MAX 1024
+
+static const char *s_program = "ceptoar";
+
+void
+tool_set_program (const char *name)
+{
+    s_program = name;
+}
+
+void
+tool_error (const char *fmt, ...)
+{
+    va_list args;
+    fprintf (stderr, "%s: error: ", s_program);
+    va_start (args, fmt);
+    vfprintf (stderr, fmt, args);
+    va_end (args);
+    fputc ('\n', stderr);
+}
+
+char *
+tool_read_file (const char *path, size_t max, size_t *len)
+{
+    bool is_stdin = strcmp (path, "-") == 0;
+    FILE *file = is_stdin ? stdin : fopen (path, "rb");
+    if (!file) {
+        tool_error ("cannot open '%s': %s", path, strerror (errno));
+        return NULL;
+    }
+    size_t cap = 4096, used = 0;
+    char *buf = malloc (cap + 1);
+    while (buf) {
+        if (used == cap) {
+            if (cap > max) {
+                tool_error ("'%s' is larger than %zu bytes", path, max);
+                free (buf);
+                buf = NULL;
+                break;
+            }
+            cap *= 2;
+            char *grown = realloc (buf, cap + 1);
+            if (!grown) {
+                free (buf);
+                buf = NULL;
+                break;
+            }
+            buf = grown;
+        }
+        size_t got = fread (buf + used, 1, cap - used, file);
+        used += got;
+        if (got == 0) {
+            if (ferror (file)) {
+                tool_error ("cannot read '%s': %s", path, strerror (errno));
+                free (buf);
+                buf = NULL;
+            }
+            break;
+        }
+    }
+    if (buf && used > max) {
+        tool_error ("'%s' is larger than %zu bytes", path, max);
+        free (buf);
+        buf = NULL;
+    }
+    if (!is_stdin)
+        fclose (file);
+    if (!buf)
+        return NULL;
+    buf[used] = 0;
+    if (len)
+        *len = used;
+    return buf;
+}
+
+//  --------------------------------------------------------------------------
+//  Read one line from the terminal with echo off into a secure buffer.
+
+static char *
+s_read_hidden (const char *prompt)
+{
+    FILE *tty = fopen ("/dev/tty", "r+");
+    if (!tty)
+        return NULL;
+    fputs (prompt, tty);
+    fflush (tty);
+    struct termios old, quiet;
+    bool restore = tcgetattr (fileno (tty), &old) == 0;
+    if (restore) {
+        quiet = old;
+        quiet.c_lflag &= (tcflag_t) ~ECHO;
+        tcsetattr (fileno (tty), TCSAFLUSH, &quiet);
+    }
+    char *line = sodium_malloc (TOOL_PASSPHRASE_MAX + 2);
+    bool ok = line && fgets (line, TOOL_PASSPHRASE_MAX + 2, tty) != NULL;
+    if (restore)
+        tcsetattr (fileno (tty), TCSAFLUSH, &old);
+    fputc ('\n', tty);
+    fclose (tty);
+    if (!ok) {
+        if (line)
+            sodium_free (line);
+        return NULL;
+    }
+    line[strcspn (line, "\r\n")] = 0;
+    return line;
+}
+
+int
+tool_passphrase (const char *pass_file, bool none, bool confirm, char **out)
+{
+    *out = NULL;
+    if (pass_file && none) {
+        tool_error ("give either --passphrase-file or --no-passphrase, "
+                    "not both");
+        return -1;
+    }
+    if (none)
+        return 0;
+    char *pass = NULL;
+    if (pass_file) {
+        size_t len;
+        char *text = tool_read_file (pass_file, TOOL_PASSPHRASE_MAX, &len);
+        if (!text)
+            return -1;
+        size_t line = strcspn (text, "\r\n");
+        pass = sodium_malloc (line + 1);
+        if (pass) {
+            memcpy (pass, text, line);
+            pass[line] = 0;
+        }
+        sodium_memzero (text, len);
+        free (text);
+        if (!pass)
+            return -1;
+    }
+    else {
+        if (!isatty (STDIN_FILENO)) {
+            tool_error ("no terminal to ask for a passphrase: give "
+                        "--passphrase-file FILE (or --no-passphrase where "
+                        "that is allowed)");
+            return -1;
+        }
+        pass = s_read_hidden ("Passphrase: ");
+        if (pass && confirm) {
+            char *again = s_read_hidden ("Passphrase (again): ");
+            bool same = again && strcmp (pass, again) == 0;
+            if (again)
+                sodium_free (again);
+            if (!same) {
+                sodium_free (pass);
+                tool_error ("the passphrases do not match; nothing was "
+                            "written");
+                return -1;
+            }
+        }
+        if (!pass) {
+            tool_error ("could not read a passphrase from the terminal");
+            return -1;
+        }
+    }
+    if (pass[0] == 0) {
+        sodium_free (pass);
+        tool_error ("the passphrase is empty: use --no-passphrase to keep a "
+                    "key unencrypted on purpose");
+        return -1;
+    }
+    *out = pass;
+    return 0;
+}
+
+void
+tool_passphrase_free (char **pass)
+{
+    if (pass && *pass) {
+        sodium_free (*pass);
+        *pass = NULL;
+    }
+}
+
+keys_secret_t *
+tool_open_key (const char *path, const char *pass_file, int *exit_code)
+{
+    *exit_code = TOOL_EXIT_USAGE;
+    int encrypted = keys_secret_file_encrypted (path);
+    if (encrypted < 0) {
+        tool_error ("'%s' is not a readable ceptoar key file", path);
+        return NULL;
+    }
+    char *pass = NULL;
+    if (encrypted && tool_passphrase (pass_file, false, false, &pass) != 0)
+        return NULL;
+    keys_load_t result = KEYS_LOAD_OK;
+    keys_secret_t *key = keys_secret_load (path, pass, &result);
+    tool_passphrase_free (&pass);
+    if (!key) {
+        tool_error ("cannot open key '%s': %s", path,
+                    keys_load_strerror (result));
+        if (result == KEYS_LOAD_BAD_PASSPHRASE)
+            *exit_code = TOOL_EXIT_FAIL;
+    }
+    return key;
+}
+
+bool
+tool_confirm (const char *question)
+{
+    if (!isatty (STDIN_FILENO)) {
+        tool_error ("no terminal to confirm on: review the summary above "
+                    "and add --yes to proceed without asking");
+        return false;
+    }
+    fprintf (stderr, "%s [y/N] ", question);
+    fflush (stderr);
+    char answer[16];
+    if (!fgets (answer, sizeof answer, stdin))
+        return false;
+    answer[strcspn (answer, "\r\n")] = 0;
+    return strcasecmp (answer, "y") == 0 || strcasecmp (answer, "yes") == 0;
+}
+
+int
+tool_parse_uint (const char *text, unsigned long min, unsigned long max,
+                 unsigned long *out)
+{
+    if (!text || !*text || *text == '-' || *text == '+')
+        return -1;
+    errno = 0;
+    char *end;
+    unsigned long value = strtoul (text, &end, 10);
+    if (errno || *end || value < min || value > max)
+        return -1;
+    *out = value;
+    return 0;
+}
+
+int
+tool_parse_time (const char *text, uint64_t *ms)
+{
+    size_t len = strlen (text);
+    if (len == 0)
+        return -1;
+    //  An age: a number followed by s, m, h or d.
+    char unit = text[len - 1];
+    if (strchr ("smhd", unit) && len >= 2) {
+        char number[24];
+        if (len - 1 >= sizeof number)
+            return -1;
+        memcpy (number, text, len - 1);
+        number[len - 1] = 0;
+        unsigned long count;
+        if (tool_parse_uint (number, 0, 100UL * 365 * 24 * 3600, &count))
+            return -1;
+        uint64_t scale = unit == 's' ? 1000ULL
+                       : unit == 'm' ? 60000ULL
+                       : unit == 'h' ? 3600000ULL
+                                     : 86400000ULL;
+        uint64_t now = proto_now_ms ();
+        uint64_t age = (uint64_t) count * scale;
+        *ms = age > now ? 0 : now - age;
+        return 0;
+    }
+    if (text[0] == '@') {
+        unsigned long seconds;
+        if (tool_parse_uint (text + 1, 0, 253402300799UL, &seconds))
+            return -1;
+        *ms = (uint64_t) seconds * 1000;
+        return 0;
+    }
+    struct tm tm;
+    memset (&tm, 0, sizeof tm);
+    const char *formats[] = { "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S",
+                              "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%MZ",
+                              "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M",
+                              "%Y-%m-%d" };
+    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
+        memset (&tm, 0, sizeof tm);
+        const char *end = strptime (text, formats[i], &tm);
+        if (end && *end == 0) {
+            time_t seconds = timegm (&tm);
+            if (seconds < 0)
+                return -1;
+            *ms = (uint64_t) seconds * 1000;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+void
+tool_format_time (uint64_t ms, char out[TOOL_TIME_LEN])
+{
+    time_t seconds = (time_t) (ms / 1000);
+    struct tm tm;
+    if (!gmtime_r (&seconds, &tm)) {
+        snprintf (out, TOOL_TIME_LEN, "?");
+        return;
+    }
+    char date[24];
+    strftime (date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf (out, TOOL_TIME_LEN, "%s.%03uZ", date, (unsigned) (ms % 1000));
+}
