@@ -67,6 +67,17 @@ void keys_roster_destroy (keys_roster_t **self_p);
 keys_roster_t *keys_roster_dup_body (const keys_roster_t *self);
 
 /* ------------------------------------------------------------------------
+   Make the draft self the successor of prev: version becomes prev's + 1,
+   previous the hash of prev's body, and self's signatures are dropped.
+   With _dup_body this starts a change draft:
+       draft = keys_roster_dup_body (current);
+       keys_roster_follow (draft, current, err, errlen);
+   prev stays the caller's. Returns 0, or -1 with a reason in err if prev's
+   body cannot be formed (no members, threshold out of range).              */
+int keys_roster_follow (keys_roster_t *self, const keys_roster_t *prev,
+                        char *err, size_t errlen);
+
+/* ------------------------------------------------------------------------
    Edit a draft. Each returns 0, or -1 with a reason in err: a repeated
    name or key, an unknown member, an invalid group name, too many.          */
 int keys_roster_add_member (keys_roster_t *self, const keys_card_t *card,

@@ -2,6 +2,7 @@
 /* keys_sigfile: detached roster signature files. */
 
 #include <assert.h>
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -88,32 +89,38 @@ keys_sigfile_parse (keys_sigfile_t *self, const char *text, size_t len,
         memcpy (value, cursor + name_len + 2, value_len);
         value[value_len] = 0;
         int bad = 0;
+        //  Hex is lowercase in every ceptoar format: one encoding per value.
+        if (field == 2 || field >= 4)
+            for (size_t i = 0; i < value_len; i++)
+                if (value[i] >= 'A' && value[i] <= 'F')
+                    bad = 1;
         switch (field) {
         case 0:
             bad = strcmp (value, "1") != 0;
             break;
         case 1: {
+            //  Canonical decimal: digits only, no sign, space or leading 0.
             char *stop;
             unsigned long long version = strtoull (value, &stop, 10);
-            bad = *stop || value[0] == '0' || value[0] == '-'
+            bad = *stop || value[0] < '1' || value[0] > '9'
                   || version == 0;
             self->roster_version = version;
             break;
         }
         case 2:
-            bad = proto_hex_decode (self->roster_hash, PROTO_HASH_BYTES,
+            bad = bad || proto_hex_decode (self->roster_hash, PROTO_HASH_BYTES,
                                     value);
             break;
         case 3:
-            bad = !keys_name_valid (value);
+            bad = value_len > KEYS_NAME_MAX || !keys_name_valid (value);
             if (!bad)
-                snprintf (self->signer, sizeof self->signer, "%s", value);
+                memcpy (self->signer, value, value_len + 1);
             break;
         case 4:
-            bad = proto_hex_decode (self->sign_pk, PROTO_PK_BYTES, value);
+            bad = bad || proto_hex_decode (self->sign_pk, PROTO_PK_BYTES, value);
             break;
         default:
-            bad = proto_hex_decode (self->sig, PROTO_SIG_BYTES, value);
+            bad = bad || proto_hex_decode (self->sig, PROTO_SIG_BYTES, value);
             break;
         }
         if (bad) {
@@ -164,7 +171,8 @@ keys_sigfile_test (bool verbose)
                                 sizeof err) == -1);
     free (longer);
     char *bad = strdup (text);
-    char *sig_line = strstr (bad, "signature: ");
+    //  The line that starts with "signature: " (not the first line's tail).
+    char *sig_line = strstr (bad, "\nsignature: ") + 1;
     sig_line[11] = 'g';
     assert (keys_sigfile_parse (&parsed, bad, strlen (bad), err, sizeof err)
             == -1);
@@ -174,6 +182,22 @@ keys_sigfile_test (bool verbose)
     version[16] = '0';
     assert (keys_sigfile_parse (&parsed, bad, strlen (bad), err, sizeof err)
             == -1);
+    //  Uppercase hex and a padded version are not canonical.
+    strcpy (bad, text);
+    sig_line = strstr (bad, "\nsign-key: ") + 1;
+    sig_line[10] = (char) toupper ((unsigned char) sig_line[10]) == sig_line[10]
+                       ? 'A' : (char) toupper ((unsigned char) sig_line[10]);
+    assert (keys_sigfile_parse (&parsed, bad, strlen (bad), err, sizeof err)
+            == -1);
+    char *padded = malloc (strlen (text) + 2);
+    version = strstr (text, "roster-version: ");
+    size_t head = (size_t) (version - text) + 16;
+    memcpy (padded, text, head);
+    padded[head] = ' ';
+    strcpy (padded + head + 1, text + head);
+    assert (keys_sigfile_parse (&parsed, padded, strlen (padded), err,
+                                sizeof err) == -1);
+    free (padded);
     free (bad);
     //  A name that is not a valid member name cannot be formatted.
     strcpy (sigfile.signer, "bad name");
