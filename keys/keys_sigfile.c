@@ -3,6 +3,7 @@
 
 #include <assert.h>
 #include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -88,7 +89,8 @@ keys_sigfile_parse (keys_sigfile_t *self, const char *text, size_t len,
         }
         memcpy (value, cursor + name_len + 2, value_len);
         value[value_len] = 0;
-        int bad = 0;
+        //  A NUL inside a value would hide what follows it from every check.
+        int bad = memchr (value, 0, value_len) != NULL;
         //  Hex is lowercase in every ceptoar format: one encoding per value.
         if (field == 2 || field >= 4)
             for (size_t i = 0; i < value_len; i++)
@@ -96,14 +98,15 @@ keys_sigfile_parse (keys_sigfile_t *self, const char *text, size_t len,
                     bad = 1;
         switch (field) {
         case 0:
-            bad = strcmp (value, "1") != 0;
+            bad = bad || strcmp (value, "1") != 0;
             break;
         case 1: {
             //  Canonical decimal: digits only, no sign, space or leading 0.
             char *stop;
+            errno = 0;
             unsigned long long version = strtoull (value, &stop, 10);
-            bad = *stop || value[0] < '1' || value[0] > '9'
-                  || version == 0;
+            bad = bad || *stop || value[0] < '1' || value[0] > '9'
+                  || version == 0 || errno == ERANGE;
             self->roster_version = version;
             break;
         }
@@ -112,7 +115,8 @@ keys_sigfile_parse (keys_sigfile_t *self, const char *text, size_t len,
                                     value);
             break;
         case 3:
-            bad = value_len > KEYS_NAME_MAX || !keys_name_valid (value);
+            bad = bad || value_len > KEYS_NAME_MAX
+                  || !keys_name_valid (value);
             if (!bad)
                 memcpy (self->signer, value, value_len + 1);
             break;
@@ -198,6 +202,26 @@ keys_sigfile_test (bool verbose)
     assert (keys_sigfile_parse (&parsed, padded, strlen (padded), err,
                                 sizeof err) == -1);
     free (padded);
+    //  A NUL inside a value, and a version past 64 bits, are refused.
+    char *nul = malloc (strlen (text) + 8);
+    size_t text_len = strlen (text);
+    memcpy (nul, text, text_len);
+    char *signer = strstr (nul, "\nsigner: ") + 9;
+    memmove (signer + 2, signer, text_len - (size_t) (signer - nul));
+    signer[0] = 'X';
+    signer[1] = 0;
+    assert (keys_sigfile_parse (&parsed, nul, text_len + 2, err, sizeof err)
+            == -1);
+    free (nul);
+    const char *huge = "ceptoar-roster-signature: 1\n"
+                       "roster-version: 99999999999999999999\n";
+    char *overflow = malloc (strlen (text) + 32);
+    strcpy (overflow, huge);
+    strcat (overflow, strstr (text, "roster-hash: "));
+    assert (keys_sigfile_parse (&parsed, overflow, strlen (overflow), err,
+                                sizeof err) == -1);
+    assert (strstr (err, "line 2"));
+    free (overflow);
     free (bad);
     //  A name that is not a valid member name cannot be formatted.
     strcpy (sigfile.signer, "bad name");

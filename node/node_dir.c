@@ -8,6 +8,7 @@
    pieces and checks that they belong together.                              */
 
 #include <czmq.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -101,9 +102,20 @@ s_prepare_dir (const char *dir, bool *created, char *err, size_t errlen)
                strerror (errno));
         return -1;
     }
-    zdir_t *existing = zdir_new (dir, NULL);
-    size_t count = existing ? (size_t) zdir_count (existing) : 0;
-    zdir_destroy (&existing);
+    //  Every entry counts, dotfiles and empty directories included: init
+    //  must never mix a node into a directory that holds something else.
+    DIR *listing = opendir (dir);
+    if (!listing) {
+        s_err (err, errlen, "cannot read directory '%s': %s", dir,
+               strerror (errno));
+        return -1;
+    }
+    size_t count = 0;
+    struct dirent *item;
+    while ((item = readdir (listing)) != NULL)
+        if (strcmp (item->d_name, ".") && strcmp (item->d_name, ".."))
+            count++;
+    closedir (listing);
     if (count > 0) {
         s_err (err, errlen,
                "'%s' is not empty: choose a new directory (an existing node "
@@ -118,12 +130,29 @@ s_prepare_dir (const char *dir, bool *created, char *err, size_t errlen)
     return 0;
 }
 
+//  --------------------------------------------------------------------------
+//  fsync a file or directory by path. Returns 0 or -1.
+
+static int
+s_sync_path (const char *path)
+{
+    int fd = open (path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = fsync (fd);
+    close (fd);
+    return rc;
+}
+
 static int
 s_write_config (const char *dir, const char *name, const uint8_t *pk,
-                const char *listen, char *err, size_t errlen)
+                const uint8_t *roster_hash, const char *listen, char *err,
+                size_t errlen)
 {
     char hex[2 * PROTO_PK_BYTES + 1];
+    char roster_hex[2 * PROTO_HASH_BYTES + 1];
     proto_hex_encode (hex, pk, PROTO_PK_BYTES);
+    proto_hex_encode (roster_hex, roster_hash, PROTO_HASH_BYTES);
     zconfig_t *root = zconfig_new ("root", NULL);
     zconfig_set_comment (root, " ceptoard configuration (ZPL). See "
                                "docs/operations.md.");
@@ -131,6 +160,9 @@ s_write_config (const char *dir, const char *name, const uint8_t *pk,
     zconfig_put (root, "node/sign-key", hex);
     zconfig_put (root, "node/key-file", NODE_DIR_KEY);
     zconfig_put (root, "node/roster-file", NODE_DIR_ROSTER);
+    //  The roster verified at init, pinned: a roster file edited or
+    //  replaced by hand afterwards is refused at open.
+    zconfig_put (root, "node/roster-hash", roster_hex);
     if (listen)
         zconfig_put (root, "node/listen", listen);
     zconfig_putf (root, "store/map-size", "%lu", NODE_STORE_DEFAULT_MAP);
@@ -138,6 +170,8 @@ s_write_config (const char *dir, const char *name, const uint8_t *pk,
                   NODE_STORE_DEFAULT_MAX_MAP);
     char *path = s_join (dir, NODE_DIR_CONFIG);
     int rc = path ? zconfig_save (root, path) : -1;
+    if (rc == 0)
+        rc = s_sync_path (path);
     if (rc != 0)
         s_err (err, errlen, "cannot write '%s': %s",
                path ? path : NODE_DIR_CONFIG, strerror (errno));
@@ -216,13 +250,23 @@ node_dir_create (const char *dir, const char *key_file,
     }
     if (keys_roster_save (roster, roster_path, err, errlen) != 0)
         goto done;
+    uint8_t roster_hash[PROTO_HASH_BYTES];
+    if (keys_roster_hash (roster, roster_hash) != 0) {
+        s_err (err, errlen, "the roster cannot be hashed");
+        goto done;
+    }
     if (s_write_config (dir, member->card.name, keys_secret_sign_pk (key),
-                        listen, err, errlen) != 0)
+                        roster_hash, listen, err, errlen) != 0)
         goto done;
     node_store_t *store = node_store_open (store_path, 0, 0, err, errlen);
     if (!store)
         goto done;
     node_store_destroy (&store);
+    //  Make the new directory entries themselves durable.
+    if (s_sync_path (store_path) != 0 || s_sync_path (dir) != 0) {
+        s_err (err, errlen, "cannot sync '%s': %s", dir, strerror (errno));
+        goto done;
+    }
     rc = 0;
 done:
     if (rc != 0 && created)
@@ -288,6 +332,31 @@ node_dir_open (const char *dir, char *err, size_t errlen)
     if (!self->roster) {
         s_err (err, errlen, "cannot load the roster '%s': %s", roster_path,
                reason);
+        goto fail;
+    }
+    const char *pinned_hex = zconfig_get (config, "node/roster-hash", NULL);
+    uint8_t pinned[PROTO_HASH_BYTES], actual[PROTO_HASH_BYTES];
+    if (!pinned_hex
+        || proto_hex_decode (pinned, PROTO_HASH_BYTES, pinned_hex) != 0
+        || keys_roster_hash (self->roster, actual) != 0
+        || sodium_memcmp (pinned, actual, PROTO_HASH_BYTES) != 0) {
+        s_err (err, errlen,
+               "the roster '%s' is not the one this node verified "
+               "(node/roster-hash in %s): it was edited or replaced; restore "
+               "it, or apply a new roster version through the node",
+               roster_path, NODE_DIR_CONFIG);
+        goto fail;
+    }
+    //  The store is created only by init: a missing one (an unmounted disk,
+    //  a half-done restore) must not silently restart this node's chain at
+    //  seq 1, which every peer would see as a fork.
+    char *data_path = s_join (store_path, "data.mdb");
+    bool present = data_path && access (data_path, F_OK) == 0;
+    free (data_path);
+    if (!present) {
+        s_err (err, errlen,
+               "the store '%s' is missing: restore it from backup (a new "
+               "empty store would fork this node's chain)", store_path);
         goto fail;
     }
     size_t map_size = strtoul (

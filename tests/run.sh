@@ -6,4 +6,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh build
 cd build
-ctest --output-on-failure -j "$(nproc)"
+ctest --output-on-failure --no-tests=error -j "$(nproc)"

@@ -101,7 +101,9 @@ static const char *s_usage_combine =
     "own members; for a later version (give the version in force with\n"
     "--from) the old threshold of the old members and the new threshold of\n"
     "the new members. Each public key counts once. Below threshold it\n"
-    "writes nothing and says how many it has and needs (exit 1).\n";
+    "writes nothing and says how many it has and needs (exit 1).\n"
+    "The --from roster is taken as given: verify it first with\n"
+    "'roster verify' (it is the version your node already trusts).\n";
 
 static const char *s_usage_verify =
     "usage: ceptoar-keys roster verify ROSTER...\n"
@@ -204,42 +206,62 @@ s_cmd_gen (int argc, char *argv[])
         return TOOL_EXIT_USAGE;
     }
     snprintf (card.name, sizeof card.name, "%s", name);
-    if (mkdir (out, 0700) != 0 && errno != EEXIST) {
-        tool_error ("cannot create directory '%s': %s", out,
-                    strerror (errno));
-        return TOOL_EXIT_USAGE;
-    }
-    char key_path[4096], card_path[4096];
-    snprintf (key_path, sizeof key_path, "%s/node.key", out);
-    snprintf (card_path, sizeof card_path, "%s/node.card", out);
-    if (access (key_path, F_OK) == 0 || access (card_path, F_OK) == 0) {
-        tool_error ("'%s' already holds node.key or node.card: keys are "
-                    "never replaced; choose another --out", out);
-        return TOOL_EXIT_USAGE;
-    }
+    //  Ask for the passphrase before touching the disk, so that a refusal
+    //  leaves nothing behind.
     char *pass = NULL;
     if (tool_passphrase (pass_file, no_pass, true, &pass) != 0)
         return TOOL_EXIT_USAGE;
-    keys_secret_t *key = keys_secret_generate ();
+    int rc = TOOL_EXIT_USAGE;
+    keys_secret_t *key = NULL;
+    char key_path[4096], card_path[4096];
+    snprintf (key_path, sizeof key_path, "%s/node.key", out);
+    snprintf (card_path, sizeof card_path, "%s/node.card", out);
+    struct stat dir_stat;
+    if (mkdir (out, 0700) != 0 && errno != EEXIST) {
+        tool_error ("cannot create directory '%s': %s", out,
+                    strerror (errno));
+        goto gen_done;
+    }
+    if (stat (out, &dir_stat) != 0 || !S_ISDIR (dir_stat.st_mode)) {
+        tool_error ("'%s' is not a directory", out);
+        goto gen_done;
+    }
+    if (dir_stat.st_mode & 077) {
+        tool_error ("'%s' can be read by others (mode %03o): a secret key "
+                    "goes only in a private directory; run chmod 700 '%s' "
+                    "or choose a new --out", out,
+                    (unsigned) (dir_stat.st_mode & 0777), out);
+        goto gen_done;
+    }
+    if (access (key_path, F_OK) == 0 || access (card_path, F_OK) == 0) {
+        tool_error ("'%s' already holds node.key or node.card: keys are "
+                    "never replaced; choose another --out", out);
+        goto gen_done;
+    }
+    key = keys_secret_generate ();
     if (!key) {
-        tool_passphrase_free (&pass);
         tool_error ("cannot allocate secure memory for the key");
-        return TOOL_EXIT_USAGE;
+        goto gen_done;
     }
     memcpy (card.sign_pk, keys_secret_sign_pk (key), PROTO_PK_BYTES);
     memcpy (card.box_pk, keys_secret_box_pk (key), PROTO_BOXPK_BYTES);
-    int rc = keys_secret_save (key, key_path, pass, name);
-    tool_passphrase_free (&pass);
-    keys_secret_destroy (&key);
-    if (rc != 0) {
+    if (keys_secret_save (key, key_path, pass, name) != 0) {
         tool_error ("cannot write '%s': %s", key_path, strerror (errno));
-        return TOOL_EXIT_USAGE;
+        goto gen_done;
     }
     char err[ERR_LEN];
     if (keys_card_save (&card, card_path, err, sizeof err) != 0) {
+        //  A key without its card is useless and would block a retry.
+        unlink (key_path);
         tool_error ("%s", err);
-        return TOOL_EXIT_USAGE;
+        goto gen_done;
     }
+    rc = TOOL_EXIT_OK;
+gen_done:
+    tool_passphrase_free (&pass);
+    keys_secret_destroy (&key);
+    if (rc != TOOL_EXIT_OK)
+        return rc;
     char fpr[PROTO_FPR_HEX_LEN + 1];
     proto_fingerprint (fpr, card.sign_pk);
     printf ("%s\n%s\nfingerprint %s\n", key_path, card_path, fpr);
@@ -268,13 +290,21 @@ s_print_roster (FILE *out, const keys_roster_t *roster)
     else
         fprintf (out, "genesis (no previous version)\n");
     fprintf (out, "body hash %s\n\nmembers:\n", hash_hex);
+    //  Both keys are shown: the signing key names the member, and the box
+    //  key is what RED payloads are sealed to. A swapped box key in a card
+    //  would pass a check of the signing fingerprint alone.
     for (size_t i = 0; i < keys_roster_member_count (roster); i++) {
         const keys_member_t *member = keys_roster_member (roster, i);
-        char fpr[PROTO_FPR_HEX_LEN + 1];
-        proto_fingerprint (fpr, member->card.sign_pk);
-        fprintf (out, "  %-24s %-18s %s%s%s\n", member->card.name,
-                 proto_sector_name (member->card.sector), fpr,
-                 member->roles[0] ? "  roles " : "", member->roles);
+        char sign_fpr[PROTO_FPR_HEX_LEN + 1], box_fpr[PROTO_FPR_HEX_LEN + 1];
+        proto_fingerprint (sign_fpr, member->card.sign_pk);
+        proto_fingerprint (box_fpr, member->card.box_pk);
+        fprintf (out, "  %-24s %s%s%s\n", member->card.name,
+                 proto_sector_name (member->card.sector),
+                 member->roles[0] ? ", roles " : "", member->roles);
+        fprintf (out, "      sign-key fingerprint %s\n", sign_fpr);
+        fprintf (out, "      box-key fingerprint  %s\n", box_fpr);
+        for (size_t e = 0; e < member->card.endpoint_count; e++)
+            fprintf (out, "      endpoint %s\n", member->card.endpoints[e]);
     }
     if (keys_roster_group_count (roster)) {
         fprintf (out, "\ngroups:\n");
@@ -390,6 +420,10 @@ s_cmd_draft (int argc, char *argv[])
     keys_roster_t *roster = keys_roster_new (NULL, (unsigned) threshold);
     char err[ERR_LEN];
     int rc = TOOL_EXIT_USAGE;
+    if (!roster) {
+        tool_error ("out of memory");
+        return rc;
+    }
     for (size_t i = 0; i < card_count; i++) {
         keys_card_t card;
         if (keys_card_load (&card, cards[i], err, sizeof err) != 0) {
@@ -532,7 +566,9 @@ s_cmd_sign (int argc, char *argv[])
     sigfile.roster_version = keys_roster_version (draft);
     if (keys_roster_hash (draft, sigfile.roster_hash) != 0
         || keys_roster_sign (draft, key, sigfile.sig) != 0) {
-        tool_error ("signing failed");
+        tool_error ("signing failed: the key could not sign or its "
+                    "signature did not verify; check the key file with a "
+                    "fresh 'ceptoar-keys gen' test key");
         goto done;
     }
     memcpy (sigfile.sign_pk, keys_secret_sign_pk (key), PROTO_PK_BYTES);
@@ -607,7 +643,8 @@ s_cmd_combine (int argc, char *argv[])
     }
     uint8_t hash[PROTO_HASH_BYTES];
     if (keys_roster_hash (draft, hash) != 0) {
-        tool_error ("the draft cannot be hashed");
+        tool_error ("the draft '%s' cannot be formatted: re-create it with "
+                    "'roster draft'", argv[optind]);
         goto done;
     }
     char err[ERR_LEN];
@@ -650,10 +687,16 @@ s_cmd_combine (int argc, char *argv[])
         rc = TOOL_EXIT_FAIL;
         goto done;
     }
-    if (keys_roster_save (draft, out, err, sizeof err) != 0) {
-        tool_error ("%s", err);
+    size_t text_len = 0;
+    char *text = keys_roster_format (draft, true, &text_len);
+    if (!text) {
+        tool_error ("the roster cannot be formatted");
         goto done;
     }
+    int written = s_write_new (out, text, 0644);
+    free (text);
+    if (written != 0)
+        goto done;
     printf ("roster version %" PRIu64 " written to %s\n",
             keys_roster_version (draft), out);
     s_print_counts (&counts, keys_roster_version (draft));
@@ -692,9 +735,22 @@ s_cmd_verify (int argc, char *argv[])
     }
     keys_roster_t **chain = calloc (n, sizeof *chain);
     int rc = TOOL_EXIT_USAGE;
-    for (size_t i = 0; i < n; i++)
-        if (!(chain[i] = s_load_roster (argv[optind + (int) i])))
+    if (!chain) {
+        tool_error ("out of memory");
+        return TOOL_EXIT_USAGE;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *path = argv[optind + (int) i];
+        if (access (path, R_OK) != 0) {
+            tool_error ("cannot read '%s': %s", path, strerror (errno));
             goto done;
+        }
+        //  A readable file that does not parse is a failed verification.
+        if (!(chain[i] = s_load_roster (path))) {
+            rc = TOOL_EXIT_FAIL;
+            goto done;
+        }
+    }
     size_t bad = 0;
     char err[ERR_LEN];
     if (keys_roster_verify_chain (chain, n, false, &bad, err, sizeof err)
@@ -751,6 +807,19 @@ main (int argc, char *argv[])
     }
     if (!strcmp (argv[1], "gen"))
         return s_cmd_gen (argc - 1, argv + 1);
+    if (!strcmp (argv[1], "roster")
+        && (argc == 2 || !strcmp (argv[2], "--help")
+            || !strcmp (argv[2], "-h"))) {
+        fputs ("usage: ceptoar-keys roster draft|sign|combine|verify "
+               "[OPTIONS]\n\n"
+               "  draft    draft a genesis roster from members' cards\n"
+               "  sign     sign a draft (shows it and asks first)\n"
+               "  combine  attach signatures; refuses below threshold\n"
+               "  verify   verify a roster chain from its genesis\n\n"
+               "'ceptoar-keys roster COMMAND --help' describes each.\n",
+               argc == 2 ? stderr : stdout);
+        return argc == 2 ? TOOL_EXIT_USAGE : TOOL_EXIT_OK;
+    }
     if (!strcmp (argv[1], "roster") && argc >= 3) {
         const char *sub = argv[2];
         if (!strcmp (sub, "draft"))

@@ -39,6 +39,12 @@ s_match_prefix (const node_entry_t *entry, void *arg)
     return search->matches > 1;
 }
 
+static int
+s_exists (const node_entry_t *entry, void *arg)
+{
+    return 0;
+}
+
 int
 cli_resolve_id (node_dir_t *dir, const char *text,
                 uint8_t id[PROTO_HASH_BYTES])
@@ -56,8 +62,19 @@ cli_resolve_id (node_dir_t *dir, const char *text,
         return -1;
     }
     lower[len] = 0;
-    if (len == 2 * PROTO_HASH_BYTES)
-        return proto_hex_decode (id, PROTO_HASH_BYTES, lower);
+    if (len == 2 * PROTO_HASH_BYTES) {
+        if (proto_hex_decode (id, PROTO_HASH_BYTES, lower) != 0)
+            return -1;
+        int found = node_store_get (node_dir_store (dir), id, s_exists, NULL);
+        if (found == 0)
+            return 0;
+        if (found == NODE_STORE_NOTFOUND)
+            tool_error ("no entry %s in this node's store", lower);
+        else
+            tool_error ("cannot read the store: %s",
+                        node_store_last_error (node_dir_store (dir)));
+        return -1;
+    }
     s_prefix_search_t search = { lower, len, 0, { 0 } };
     if (node_store_scan_time (node_dir_store (dir), 0, s_match_prefix,
                               &search) < 0) {
@@ -86,8 +103,11 @@ cli_opener_init (cli_opener_t *self, node_dir_t *dir, const char *pass_file)
     int encrypted = keys_secret_file_encrypted (path);
     if (encrypted < 0)
         return;
-    if (encrypted && !pass_file)
+    if (encrypted && !pass_file) {
+        fprintf (stderr, "note: RED payloads stay sealed: the node key is "
+                         "encrypted; give --passphrase-file to open them\n");
         return;
+    }
     char *pass = NULL;
     if (encrypted && tool_passphrase (pass_file, false, false, &pass) != 0)
         return;

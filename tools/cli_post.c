@@ -316,6 +316,12 @@ cli_post (int argc, char *argv[])
         if (reason == PROTO_REJECT_STORAGE)
             tool_error ("not posted: the store cannot write: %s",
                         node_store_last_error (node_dir_store (dir)));
+        else if (reason == PROTO_REJECT_FROZEN)
+            tool_error ("not posted: this node's chain is frozen because a "
+                        "fork of it was recorded (two different entries with "
+                        "the same sequence number): its key may be "
+                        "compromised; run 'ceptoar fsck' and tell the "
+                        "Council");
         else
             tool_error ("not posted: refused by the store (%s)",
                         proto_reject_name (reason));
@@ -326,7 +332,13 @@ cli_post (int argc, char *argv[])
     char hex[2 * PROTO_HASH_BYTES + 1];
     proto_hex_encode (hex, id[0], PROTO_HASH_BYTES);
     printf ("%s\n", hex);
-    fflush (stdout);
+    if (fflush (stdout) != 0 || ferror (stdout)) {
+        //  The entry is stored; say so, or the caller may post it again.
+        fprintf (stderr, "ceptoar: error: posted %s but could not print its "
+                         "id\n", hex);
+        rc = TOOL_EXIT_USAGE;
+        goto done;
+    }
     rc = TOOL_EXIT_OK;
 done:
     if (encoded) {
@@ -334,7 +346,7 @@ done:
         free (encoded);
     }
     free (sealed);
-    free (body);
+    tool_free_wiped (body, body_len);
     keys_secret_destroy (&key);
     node_dir_destroy (&dir);
     return rc;

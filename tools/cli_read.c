@@ -95,6 +95,14 @@ s_entry_copy (const node_entry_t *entry)
     return copy;
 }
 
+static void
+s_entry_free (node_entry_t *entry)
+{
+    if (entry)
+        tool_free_wiped ((char *) entry,
+                         sizeof *entry + entry->stub_len + entry->payload_len);
+}
+
 static int
 s_visit (const node_entry_t *entry, void *arg)
 {
@@ -103,8 +111,10 @@ s_visit (const node_entry_t *entry, void *arg)
         return 0;
     if (list->limit) {
         size_t slot = list->count % list->limit;
-        free (list->kept[slot]);
+        s_entry_free (list->kept[slot]);
         list->kept[slot] = s_entry_copy (entry);
+        if (!list->kept[slot])
+            return -1;
     }
     else
         s_emit (list, entry);
@@ -193,10 +203,12 @@ cli_list (int argc, char *argv[])
     if (json)
         list.array = json_array ();
     list.limit = limit;
-    if (limit)
-        list.kept = calloc (limit, sizeof *list.kept);
+    if (limit && !(list.kept = calloc (limit, sizeof *list.kept))) {
+        tool_error ("out of memory for --limit %lu", limit);
+        goto done;
+    }
     if (node_store_scan_time (node_dir_store (dir), since_ms, s_visit, &list)
-        < 0) {
+        != 0) {
         tool_error ("cannot read the store: %s",
                     node_store_last_error (node_dir_store (dir)));
         goto done;
@@ -214,13 +226,13 @@ cli_list (int argc, char *argv[])
         char *text = json_dumps (list.array, JSON_INDENT (2));
         if (text)
             printf ("%s\n", text);
-        free (text);
+        tool_free_wiped (text, text ? strlen (text) : 0);
     }
     rc = TOOL_EXIT_OK;
 done:
     if (list.kept)
         for (size_t i = 0; i < limit; i++)
-            free (list.kept[i]);
+            s_entry_free (list.kept[i]);
     free (list.kept);
     json_decref (list.array);
     cli_opener_destroy (&opener);
@@ -243,7 +255,7 @@ s_show_visit (const node_entry_t *entry, void *arg)
         char *text = json_dumps (obj, JSON_INDENT (2));
         if (text)
             printf ("%s\n", text);
-        free (text);
+        tool_free_wiped (text, text ? strlen (text) : 0);
         json_decref (obj);
     }
     else

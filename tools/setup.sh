@@ -8,14 +8,19 @@ cd "$(dirname "$0")/.."
 build_dir=${1:-build}
 shift || true
 
-packages=(build-essential cmake pkg-config python3 libsodium-dev libzmq3-dev
-          libczmq-dev liblmdb-dev libjansson-dev libgfshare-dev)
+packages=(build-essential cmake pkg-config python3 procps libsodium-dev
+          libzmq3-dev libczmq-dev liblmdb-dev libjansson-dev libgfshare-dev)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" \
         || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "setup: missing Debian packages: ${missing[*]}" >&2
+        echo "setup: run this as root (or sudo), or install them first" >&2
+        exit 2
+    fi
     echo "setup: installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq

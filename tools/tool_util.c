@@ -34,6 +34,23 @@ tool_error (const char *fmt, ...)
     fputc ('\n', stderr);
 }
 
+//  --------------------------------------------------------------------------
+//  Grow buf to new_cap, wiping the old copy: a file read here may be a RED
+//  body, and realloc would leave stale copies in freed memory.
+
+static char *
+s_grow_wiped (char *buf, size_t used, size_t new_cap)
+{
+    char *grown = malloc (new_cap + 1);
+    if (grown && used)
+        memcpy (grown, buf, used);
+    if (buf) {
+        sodium_memzero (buf, used);
+        free (buf);
+    }
+    return grown;
+}
+
 char *
 tool_read_file (const char *path, size_t max, size_t *len)
 {
@@ -44,48 +61,59 @@ tool_read_file (const char *path, size_t max, size_t *len)
         return NULL;
     }
     size_t cap = 4096, used = 0;
-    char *buf = malloc (cap + 1);
-    while (buf) {
+    char *buf = s_grow_wiped (NULL, 0, cap);
+    bool failed = buf == NULL;
+    while (!failed) {
         if (used == cap) {
             if (cap > max) {
                 tool_error ("'%s' is larger than %zu bytes", path, max);
-                free (buf);
-                buf = NULL;
+                failed = true;
                 break;
             }
             cap *= 2;
-            char *grown = realloc (buf, cap + 1);
-            if (!grown) {
-                free (buf);
-                buf = NULL;
+            buf = s_grow_wiped (buf, used, cap);
+            if (!buf) {
+                tool_error ("out of memory reading '%s'", path);
+                failed = true;
                 break;
             }
-            buf = grown;
         }
         size_t got = fread (buf + used, 1, cap - used, file);
         used += got;
         if (got == 0) {
             if (ferror (file)) {
                 tool_error ("cannot read '%s': %s", path, strerror (errno));
-                free (buf);
-                buf = NULL;
+                failed = true;
             }
             break;
         }
     }
-    if (buf && used > max) {
+    if (!failed && used > max) {
         tool_error ("'%s' is larger than %zu bytes", path, max);
-        free (buf);
-        buf = NULL;
+        failed = true;
     }
     if (!is_stdin)
         fclose (file);
-    if (!buf)
+    if (failed) {
+        if (buf) {
+            sodium_memzero (buf, used);
+            free (buf);
+        }
         return NULL;
+    }
     buf[used] = 0;
     if (len)
         *len = used;
     return buf;
+}
+
+void
+tool_free_wiped (char *buf, size_t len)
+{
+    if (buf) {
+        sodium_memzero (buf, len);
+        free (buf);
+    }
 }
 
 //  --------------------------------------------------------------------------
@@ -176,8 +204,14 @@ tool_passphrase (const char *pass_file, bool none, bool confirm, char **out)
     }
     if (pass[0] == 0) {
         sodium_free (pass);
-        tool_error ("the passphrase is empty: use --no-passphrase to keep a "
-                    "key unencrypted on purpose");
+        if (pass_file)
+            tool_error ("the passphrase file '%s' is empty: put the "
+                        "passphrase on its first line", pass_file);
+        else if (confirm)
+            tool_error ("the passphrase is empty: use --no-passphrase to "
+                        "keep a key unencrypted on purpose");
+        else
+            tool_error ("the passphrase is empty");
         return -1;
     }
     *out = pass;
@@ -199,7 +233,12 @@ tool_open_key (const char *path, const char *pass_file, int *exit_code)
     *exit_code = TOOL_EXIT_USAGE;
     int encrypted = keys_secret_file_encrypted (path);
     if (encrypted < 0) {
-        tool_error ("'%s' is not a readable ceptoar key file", path);
+        //  Let the loader say precisely why (missing, permissions, damage).
+        keys_load_t result = KEYS_LOAD_IO;
+        keys_secret_t *none = keys_secret_load (path, NULL, &result);
+        keys_secret_destroy (&none);
+        tool_error ("cannot open key '%s': %s", path,
+                    keys_load_strerror (result));
         return NULL;
     }
     char *pass = NULL;

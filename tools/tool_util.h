@@ -31,6 +31,11 @@ void tool_error (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 char *tool_read_file (const char *path, size_t max, size_t *len);
 
 /* ------------------------------------------------------------------------
+   Wipe len bytes of buf and free it (for anything that may hold RED text
+   or secrets). NULL is ignored.                                             */
+void tool_free_wiped (char *buf, size_t len);
+
+/* ------------------------------------------------------------------------
    Get a passphrase: from the first line of pass_file if given; NULL (no
    passphrase) if none is true; otherwise by asking on the terminal (twice
    when confirm). Without a terminal and without either option it fails and

@@ -4,7 +4,7 @@
 
 set -euo pipefail
 
-: "${CEPTOAR_BIN:?run through ctest (CEPTOAR_BIN is the build's tools dir)}"
+: "${CEPTOAR_BIN:?run through ctest, which sets CEPTOAR_BIN to the tools directory}"
 KEYS="$CEPTOAR_BIN/ceptoar-keys"
 CLI="$CEPTOAR_BIN/ceptoar"
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/ceptoar-test.XXXXXX")

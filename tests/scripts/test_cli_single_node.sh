@@ -30,10 +30,17 @@ expect 2 "$KEYS" gen --name water --sector water --out water --no-passphrase
 contains "never replaced"
 expect 2 "$KEYS" gen --name Y --sector water --out y </dev/null
 contains "--passphrase-file"
+[ ! -e y ] || fail "a refused gen left a directory behind"
+pass
+mkdir -m 755 open-dir
+expect 2 "$KEYS" gen --name Y --sector water --out open-dir --no-passphrase
+contains "chmod 700"
 expect 0 "$KEYS" --help
 contains "roster combine"
 expect 0 "$KEYS" roster sign --help
 contains "--yes"
+expect 0 "$KEYS" roster --help
+contains "combine"
 
 # --- Genesis roster: threshold 3 of 4, a finance group ------------------
 expect 0 "$KEYS" roster draft --threshold 3 \
@@ -53,11 +60,21 @@ expect 2 "$KEYS" roster sign --key banking/node.key --out banking.sig draft \
 contains "--yes"
 [ ! -e banking.sig ] || fail "a refused signing wrote a file"
 pass
+echo "not the passphrase" > wrongpass
+chmod 600 wrongpass
 expect 1 "$KEYS" roster sign --key telecom/node.key --yes \
+    --passphrase-file wrongpass --out telecom.sig draft
+contains "passphrase"
+[ ! -e telecom.sig ] || fail "a wrong passphrase wrote a signature"
+pass
+expect 2 "$KEYS" roster sign --key telecom/node.key --yes \
     --passphrase-file /dev/null --out telecom.sig draft
+contains "is empty"
 expect 0 "$KEYS" roster sign --key telecom/node.key --yes \
     --passphrase-file pass --out telecom.sig draft
 contains "T-CEPTOAR"
+contains "box-key fingerprint"
+contains "endpoint tcp://127.0.0.1:17002"
 expect 0 "$KEYS" roster sign --key banking/node.key --yes --out banking.sig \
     draft
 expect 0 "$KEYS" roster sign --key water/node.key --yes --out water.sig draft
@@ -83,6 +100,13 @@ contains "chain valid"
 # A tampered roster fails verification.
 sed 's/^threshold: 3/threshold: 1/' roster > tampered
 expect 1 "$KEYS" roster verify tampered
+echo "garbage" > garbage
+expect 1 "$KEYS" roster verify garbage
+expect 2 "$KEYS" roster verify no-such-file
+# combine never replaces an existing file.
+expect 2 "$KEYS" roster combine --out roster draft telecom.sig banking.sig \
+    water.sig
+contains "never replaced"
 
 # --- ceptoar-keys stays offline: no ZeroMQ, no LMDB ---------------------
 if ldd "$KEYS" | grep -Eq 'libzmq|libczmq|liblmdb'; then
@@ -105,6 +129,10 @@ pass
 pass
 expect 2 "$CLI" init --dir node-t --key telecom/node.key --roster roster \
     --passphrase-file pass
+contains "not empty"
+mkdir hidden-only
+touch hidden-only/.keep
+expect 2 "$CLI" init --dir hidden-only --key banking/node.key --roster roster
 contains "not empty"
 expect 0 "$CLI" init --dir node-b --key banking/node.key --roster roster
 # A key that is not in the roster cannot make a node.
@@ -173,8 +201,6 @@ expect 2 "$CLI" post --dir node-t --kind incident --severity 1 \
     --level green --audience council --title x --body-file badbody \
     --passphrase-file pass
 contains "not UTF-8"
-echo "wrong" > wrongpass
-chmod 600 wrongpass
 expect 1 "$CLI" post --dir node-t --kind incident --severity 1 \
     --level green --audience council --title x --passphrase-file wrongpass
 contains "passphrase"
@@ -218,6 +244,10 @@ expect 0 "$CLI" show --dir node-t "$RED" --passphrase-file pass --json
 contains '"title": "Named victim"'
 contains '"urgent": true'
 expect 2 "$CLI" show --dir node-t 0000000000000000
+expect 2 "$CLI" post --dir node-t --kind incident --severity 1 \
+    --level green --audience council --title x --passphrase-file pass \
+    --ref "reply:$(printf '%064d' 0)"
+contains "no entry"
 expect 2 "$CLI" show --dir node-t zz
 contains "invalid entry id"
 
@@ -226,20 +256,45 @@ expect 0 "$CLI" fsck --dir node-t
 contains "clean: 6 entries"
 expect 0 "$CLI" fsck --dir node-t --json --threads 1
 contains '"clean": true'
-# Damage a stored signature byte inside data.mdb: fsck must notice.
+# Damage the stored GREEN payload inside data.mdb (every copy LMDB keeps,
+# live or stale): fsck must notice and name that entry.
 cp -a node-t node-damaged
-python3 - node-damaged/store/data.mdb "$GREEN" <<'PY'
+python3 - node-damaged/store/data.mdb <<'PY'
 import sys
 path = sys.argv[1]
 data = bytearray(open(path, 'rb').read())
-# The entry's title sits in its payload; flip one byte of it.
-i = data.find(b'Phishing wave')
-assert i > 0, 'payload not found in data.mdb'
-data[i] ^= 0x20
+needle = b'Phishing wave'
+hits = 0
+i = data.find(needle)
+while i >= 0:
+    data[i] ^= 0x20
+    hits += 1
+    i = data.find(needle, i + 1)
+assert hits > 0, 'payload not found in data.mdb'
 open(path, 'wb').write(data)
 PY
 expect 1 "$CLI" fsck --dir node-damaged
 contains "DAMAGED"
+contains "${GREEN:0:16}"
+
+# The RED plaintext never reaches the disk: only its sealed form is stored.
+if grep -aq "Named victim" node-t/store/data.mdb; then
+    fail "RED plaintext found in data.mdb"
+fi
+pass
+# A roster file replaced by hand is refused: the node pins what it verified.
+cp node-t/roster roster.orig
+cp other-draft node-t/roster
+expect 2 "$CLI" list --dir node-t
+contains "not the one this node verified"
+cp roster.orig node-t/roster
+# A missing store is not silently recreated (that would fork the chain).
+mv node-t/store node-t/store.away
+expect 2 "$CLI" list --dir node-t
+contains "store"
+contains "missing"
+mv node-t/store.away node-t/store
+expect 0 "$CLI" fsck --dir node-t
 
 # --- Help is there for every command -----------------------------------
 for cmd in init post list show fsck; do
