@@ -36,6 +36,7 @@ proto_reject_name (proto_reject_t reason)
         case PROTO_REJECT_AUDIENCE:       return "audience";
         case PROTO_REJECT_NOT_CLEARED:    return "not-cleared";
         case PROTO_REJECT_STORAGE:        return "storage";
+        case PROTO_REJECT_RETRACTED:      return "retracted";
     }
     return "unknown";
 }

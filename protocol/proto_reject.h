@@ -36,6 +36,10 @@ typedef enum {
                                        its audience                         */
     /* Environment */
     PROTO_REJECT_STORAGE = 50,      /* the store could not write (disk, map)*/
+    /* Replication (docs/protocol.md section 13). Reasons stay below 100:
+       ERROR frames use 100 and up for the protocol's own codes.            */
+    PROTO_REJECT_RETRACTED = 60,    /* payload of a retracted entry: purged,
+                                       never stored again                   */
 } proto_reject_t;
 
 /* ------------------------------------------------------------------------

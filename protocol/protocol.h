@@ -12,5 +12,6 @@
 #include "proto_entry.h"
 #include "proto_payload.h"
 #include "proto_seal.h"
+#include "proto_wire.h"
 
 #endif

@@ -30,6 +30,7 @@ static const selftest_t s_tests[] = {
     { "proto_entry", proto_entry_test },
     { "proto_payload", proto_payload_test },
     { "proto_seal", proto_seal_test },
+    { "proto_wire", proto_wire_test },
     { "test_vectors", test_vectors_test },
     { "keys_secret", keys_secret_test },
     { "keys_card", keys_card_test },

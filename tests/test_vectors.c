@@ -3,7 +3,7 @@
    tests/vectors/ (directory from $CEPTOAR_VECTORS_DIR, or the build's). */
 
 /* Each *.txt file in the directory is one vector: '#' comments, blank
-   lines, and "key: value" lines (format in tests/vectors/README.md). Three
+   lines, and "key: value" lines (format in tests/vectors/README.md). Four
    kinds, by their "vector:" line:
 
    - entry:   rebuild the header from its fields, encode it and compare the
@@ -14,8 +14,13 @@
               sealed payload with the recipient's test key first).
    - payload: build the payload from its fields and compare the encoding
               exactly; decode the bytes and re-encode them.
+   - wire:    a replication frame (docs/protocol.md 13.13): build it from
+              its fields with the proto_wire encoders and compare the bytes
+              exactly; decode the bytes, compare every field, encode the
+              decoded values again and compare; verify every stub and check
+              every payload of an ENTRIES frame against its stub.
    - reject:  feed the bytes to the named decoder and expect exactly the
-              named reason.
+              named reason ("input: frame" is proto_wire_decode).
 
    Any unknown key, missing key, or malformed value fails the test, so a
    typo in a vector cannot skip a check. The directory must also hold
@@ -475,6 +480,304 @@ s_check_payload (const s_vector_t *v)
 }
 
 /* ------------------------------------------------------------------------
+   Split a value into at most max space-separated words, in a fresh copy
+   (caller frees *copy). Returns the number of words.                        */
+static size_t
+s_words (const char *value, char **copy, const char **words, size_t max)
+{
+    *copy = strdup (value);
+    assert (*copy);
+    size_t n = 0;
+    for (char *save = NULL, *w = strtok_r (*copy, " ", &save); w;
+         w = strtok_r (NULL, " ", &save)) {
+        if (n == max)
+            return max + 1;
+        words[n++] = w;
+    }
+    return n;
+}
+
+/* The values of a wire vector, as repeated keys give them.                  */
+typedef struct {
+    size_t count;                                /* items                  */
+    uint8_t keys[S_LINES_MAX][PROTO_PK_BYTES];   /* head/range authors     */
+    uint8_t ids[S_LINES_MAX][PROTO_HASH_BYTES];  /* head ids, payload ids  */
+    proto_wire_head_t heads[S_LINES_MAX];
+    proto_wire_range_t ranges[S_LINES_MAX];
+    proto_wire_item_t items[S_LINES_MAX];        /* stub/payload: owned    */
+} s_wire_values_t;
+
+/* ------------------------------------------------------------------------
+   A wire vector: fields -> octets, octets -> fields -> octets.             */
+static void
+s_check_wire (const s_vector_t *v, bool *types_seen)
+{
+    static const char *const keys[] = {
+        "vector", "type", "sequence", "sign_pk", "roster_version",
+        "roster_hash", "max_batch", "head", "range", "flags", "item", "id",
+        "roster", "code", "text", "frame", NULL
+    };
+    static const char *const type_names[] = {
+        "hello", "heads", "want", "entries", "payloads", "roster", "error"
+    };
+    s_only_keys (v, keys);
+    const char *type_name = s_need (v, "type");
+    int type = 0;
+    for (int t = 1; t <= PROTO_WIRE_TYPE_MAX; t++)
+        if (!strcmp (type_name, type_names[t - 1]))
+            type = t;
+    S_CHECK (v, type != 0, "unknown wire type");
+    types_seen[type] = true;
+    uint64_t sequence = s_decimal (v, s_need (v, "sequence"));
+    S_CHECK (v, sequence >= 1 && sequence <= UINT32_MAX, "bad sequence");
+    size_t frame_len;
+    uint8_t *frame = s_hex_alloc (v, s_need (v, "frame"), &frame_len);
+    uint8_t *ours = malloc (frame_len + 1);
+    assert (ours);
+
+    /* Build the frame from the vector's fields. */
+    s_wire_values_t *w = calloc (1, sizeof *w);
+    assert (w);
+    uint8_t sign_pk[PROTO_PK_BYTES], roster_hash[PROTO_HASH_BYTES];
+    proto_wire_hello_t hello = { sign_pk, 0, roster_hash, 0 };
+    uint64_t flags = 0, code = 0;
+    char *text = NULL;
+    size_t text_len = 0;
+    size_t built = 0;
+    for (size_t i = 0; i < v->count; i++) {
+        const char *key = v->lines[i].key, *value = v->lines[i].value;
+        const char *word[3];
+        char *copy;
+        size_t words;
+        if (!strcmp (key, "head")) {
+            S_CHECK (v, type == PROTO_WIRE_HEADS, "head outside HEADS");
+            words = s_words (value, &copy, word, 3);
+            S_CHECK (v, words == 3, "head: AUTHOR SEQ ID");
+            s_hex_fixed (v, word[0], w->keys[w->count], PROTO_PK_BYTES);
+            s_hex_fixed (v, word[2], w->ids[w->count], PROTO_HASH_BYTES);
+            w->heads[w->count].author = w->keys[w->count];
+            w->heads[w->count].seq = s_decimal (v, word[1]);
+            w->heads[w->count].id = w->ids[w->count];
+            w->count++;
+            free (copy);
+        }
+        else if (!strcmp (key, "range")) {
+            S_CHECK (v, type == PROTO_WIRE_WANT, "range outside WANT");
+            words = s_words (value, &copy, word, 3);
+            S_CHECK (v, words == 3, "range: AUTHOR FROM TO");
+            s_hex_fixed (v, word[0], w->keys[w->count], PROTO_PK_BYTES);
+            w->ranges[w->count].author = w->keys[w->count];
+            w->ranges[w->count].from_seq = s_decimal (v, word[1]);
+            w->ranges[w->count].to_seq = s_decimal (v, word[2]);
+            w->count++;
+            free (copy);
+        }
+        else if (!strcmp (key, "item")) {
+            S_CHECK (v, type == PROTO_WIRE_ENTRIES, "item outside ENTRIES");
+            words = s_words (value, &copy, word, 2);
+            S_CHECK (v, words == 2, "item: STUB PAYLOAD-or-'-'");
+            proto_wire_item_t *item = &w->items[w->count++];
+            uint8_t *stub = s_hex_alloc (v, word[0], &item->stub_len);
+            item->stub = stub;
+            if (strcmp (word[1], "-")) {
+                uint8_t *payload
+                    = s_hex_alloc (v, word[1], &item->payload_len);
+                item->payload = payload;
+            }
+            /* What a receiver does with each item. */
+            proto_header_t header;
+            S_CHECK (v, proto_stub_verify (&header, item->stub,
+                                           item->stub_len)
+                            == PROTO_OK,
+                     "item's stub does not verify");
+            S_CHECK (v, !item->payload
+                            || proto_payload_matches (&header, item->payload,
+                                                      item->payload_len)
+                                   == PROTO_OK,
+                     "item's payload does not match its stub");
+            free (copy);
+        }
+        else if (!strcmp (key, "id")) {
+            S_CHECK (v, type == PROTO_WIRE_PAYLOADS, "id outside PAYLOADS");
+            s_hex_fixed (v, value, w->ids[w->count++], PROTO_HASH_BYTES);
+        }
+    }
+    switch (type) {
+        case PROTO_WIRE_HELLO: {
+            s_hex_fixed (v, s_need (v, "sign_pk"), sign_pk, sizeof sign_pk);
+            s_hex_fixed (v, s_need (v, "roster_hash"), roster_hash,
+                         sizeof roster_hash);
+            hello.roster_version = s_decimal (v, s_need (v, "roster_version"));
+            uint64_t max_batch = s_decimal (v, s_need (v, "max_batch"));
+            S_CHECK (v, max_batch <= UINT16_MAX, "bad max_batch");
+            hello.max_batch = (uint16_t) max_batch;
+            built = proto_wire_encode_hello (&hello, (uint32_t) sequence,
+                                             ours, frame_len + 1);
+            break;
+        }
+        case PROTO_WIRE_HEADS:
+            built = proto_wire_encode_heads (w->heads, w->count,
+                                             (uint32_t) sequence, ours,
+                                             frame_len + 1);
+            break;
+        case PROTO_WIRE_WANT:
+            built = proto_wire_encode_want (w->ranges, w->count,
+                                            (uint32_t) sequence, ours,
+                                            frame_len + 1);
+            break;
+        case PROTO_WIRE_ENTRIES:
+            flags = s_decimal (v, s_need (v, "flags"));
+            S_CHECK (v, flags <= 255, "bad flags");
+            built = proto_wire_encode_entries ((uint8_t) flags, w->items,
+                                               w->count, (uint32_t) sequence,
+                                               ours, frame_len + 1);
+            break;
+        case PROTO_WIRE_PAYLOADS:
+            built = proto_wire_encode_payloads (
+                (const uint8_t (*)[PROTO_HASH_BYTES]) w->ids, w->count,
+                (uint32_t) sequence, ours, frame_len + 1);
+            break;
+        case PROTO_WIRE_ROSTER:
+            text = s_unescape (v, s_need (v, "roster"), &text_len);
+            built = proto_wire_encode_roster (text, text_len,
+                                              (uint32_t) sequence, ours,
+                                              frame_len + 1);
+            break;
+        case PROTO_WIRE_ERROR:
+            code = s_decimal (v, s_need (v, "code"));
+            S_CHECK (v, code <= UINT16_MAX, "bad code");
+            text = s_unescape (v, s_need (v, "text"), &text_len);
+            built = proto_wire_encode_error ((uint16_t) code, text, text_len,
+                                             (uint32_t) sequence, ours,
+                                             frame_len + 1);
+            break;
+    }
+    S_CHECK (v, built == frame_len, "fields encode to another length");
+    S_CHECK (v, !memcmp (ours, frame, frame_len),
+             "fields encode to other bytes");
+
+    /* Decode: exactly the vector's fields. */
+    proto_wire_frame_t f;
+    S_CHECK (v, proto_wire_decode (&f, frame, frame_len) == PROTO_OK,
+             "frame does not decode");
+    S_CHECK (v, (int) f.type == type && f.sequence == sequence,
+             "frame decodes to another type or sequence");
+    proto_wire_iter_t it;
+    proto_wire_iter_init (&it, &f);
+    size_t n = 0, again = 0;
+    switch (type) {
+        case PROTO_WIRE_HELLO:
+            S_CHECK (v, !memcmp (f.hello.sign_pk, sign_pk, PROTO_PK_BYTES)
+                            && f.hello.roster_version == hello.roster_version
+                            && !memcmp (f.hello.roster_hash, roster_hash,
+                                        PROTO_HASH_BYTES)
+                            && f.hello.max_batch == hello.max_batch,
+                     "HELLO decodes to other fields");
+            again = proto_wire_encode_hello (&f.hello, f.sequence, ours,
+                                             frame_len);
+            break;
+        case PROTO_WIRE_HEADS: {
+            proto_wire_head_t got[S_LINES_MAX];
+            while (n < S_LINES_MAX && proto_wire_heads_next (&it, &got[n])) {
+                S_CHECK (v, n < w->count
+                                && !memcmp (got[n].author, w->keys[n],
+                                            PROTO_PK_BYTES)
+                                && got[n].seq == w->heads[n].seq
+                                && !memcmp (got[n].id, w->ids[n],
+                                            PROTO_HASH_BYTES),
+                         "HEADS decodes to other heads");
+                n++;
+            }
+            again = proto_wire_encode_heads (got, n, f.sequence, ours,
+                                             frame_len);
+            break;
+        }
+        case PROTO_WIRE_WANT: {
+            proto_wire_range_t got[S_LINES_MAX];
+            while (n < S_LINES_MAX && proto_wire_want_next (&it, &got[n])) {
+                S_CHECK (v, n < w->count
+                                && !memcmp (got[n].author, w->keys[n],
+                                            PROTO_PK_BYTES)
+                                && got[n].from_seq == w->ranges[n].from_seq
+                                && got[n].to_seq == w->ranges[n].to_seq,
+                         "WANT decodes to other ranges");
+                n++;
+            }
+            again = proto_wire_encode_want (got, n, f.sequence, ours,
+                                            frame_len);
+            break;
+        }
+        case PROTO_WIRE_ENTRIES: {
+            proto_wire_item_t got[S_LINES_MAX];
+            S_CHECK (v, f.flags == flags, "ENTRIES decodes to other flags");
+            while (n < S_LINES_MAX && proto_wire_entries_next (&it, &got[n])) {
+                const proto_wire_item_t *want = &w->items[n];
+                S_CHECK (v, n < w->count && got[n].stub_len == want->stub_len
+                                && !memcmp (got[n].stub, want->stub,
+                                            want->stub_len)
+                                && got[n].payload_len == want->payload_len
+                                && (!want->payload_len
+                                    || !memcmp (got[n].payload,
+                                                want->payload,
+                                                want->payload_len)),
+                         "ENTRIES decodes to other items");
+                n++;
+            }
+            again = proto_wire_encode_entries (f.flags, got, n, f.sequence,
+                                               ours, frame_len);
+            break;
+        }
+        case PROTO_WIRE_PAYLOADS: {
+            uint8_t got[S_LINES_MAX][PROTO_HASH_BYTES];
+            const uint8_t *id;
+            while (n < S_LINES_MAX && proto_wire_payloads_next (&it, &id)) {
+                S_CHECK (v, n < w->count
+                                && !memcmp (id, w->ids[n], PROTO_HASH_BYTES),
+                         "PAYLOADS decodes to other ids");
+                memcpy (got[n++], id, PROTO_HASH_BYTES);
+            }
+            again = proto_wire_encode_payloads (
+                (const uint8_t (*)[PROTO_HASH_BYTES]) got, n, f.sequence,
+                ours, frame_len);
+            break;
+        }
+        case PROTO_WIRE_ROSTER:
+            S_CHECK (v, f.roster_len == text_len
+                            && !memcmp (f.roster, text, text_len),
+                     "ROSTER decodes to another text");
+            again = proto_wire_encode_roster (f.roster, f.roster_len,
+                                              f.sequence, ours, frame_len);
+            break;
+        case PROTO_WIRE_ERROR:
+            S_CHECK (v, f.error_code == code && f.error_text_len == text_len
+                            && !memcmp (f.error_text, text, text_len),
+                     "ERROR decodes to other fields");
+            again = proto_wire_encode_error (f.error_code, f.error_text,
+                                             f.error_text_len, f.sequence,
+                                             ours, frame_len);
+            break;
+    }
+    S_CHECK (v, n == w->count && f.count == w->count,
+             "frame decodes to another number of items");
+    S_CHECK (v, again == frame_len && !memcmp (ours, frame, frame_len),
+             "decoded frame re-encodes to other bytes");
+    /* Without its last octet it is refused. */
+    proto_wire_frame_t cut;
+    S_CHECK (v, proto_wire_decode (&cut, frame, frame_len - 1)
+                    == PROTO_REJECT_TRUNCATED,
+             "frame without its last octet decodes");
+
+    for (size_t i = 0; i < w->count; i++) {
+        free ((void *) w->items[i].stub);
+        free ((void *) w->items[i].payload);
+    }
+    free (w);
+    free (text);
+    free (ours);
+    free (frame);
+}
+
+/* ------------------------------------------------------------------------
    A reject vector; returns the reason it checked.                           */
 static proto_reject_t
 s_check_reject (const s_vector_t *v)
@@ -503,6 +806,10 @@ s_check_reject (const s_vector_t *v)
         uint8_t *bytes = s_hex_alloc (v, s_need (v, "bytes"), &len);
         if (!strcmp (input, "stub"))
             got = proto_stub_verify (NULL, bytes, len);
+        else if (!strcmp (input, "frame")) {
+            proto_wire_frame_t frame;
+            got = proto_wire_decode (&frame, bytes, len);
+        }
         else if (!strcmp (input, "payload")) {
             proto_payload_t p;
             got = proto_payload_decode (&p, bytes, len);
@@ -571,6 +878,8 @@ test_vectors_test (bool verbose)
     qsort (names, count, sizeof names[0], s_compare_names);
 
     size_t entries = 0, payloads = 0, rejects = 0;
+    size_t wires = 0, frame_rejects = 0;
+    bool wire_types[PROTO_WIRE_TYPE_MAX + 1] = { false };
     bool saw_red = false;
     bool reasons[64] = { false };
     for (size_t i = 0; i < count; i++) {
@@ -589,12 +898,18 @@ test_vectors_test (bool verbose)
             s_check_payload (&v);
             payloads++;
         }
+        else if (!strcmp (kind, "wire")) {
+            s_check_wire (&v, wire_types);
+            wires++;
+        }
         else {
             S_CHECK (&v, !strcmp (kind, "reject"), "unknown vector kind");
             proto_reject_t reason = s_check_reject (&v);
             if ((int) reason >= 0 && (int) reason < 64)
                 reasons[reason] = true;
             rejects++;
+            if (!strcmp (s_need (&v, "input"), "frame"))
+                frame_rejects++;
         }
         if (verbose)
             printf ("\n   %s", names[i]);
@@ -614,8 +929,13 @@ test_vectors_test (bool verbose)
             && reasons[PROTO_REJECT_PAYLOAD_HASH]
             && reasons[PROTO_REJECT_PAYLOAD_LEN]
             && reasons[PROTO_REJECT_SEALING]);
+    /* Every replication message has a vector (docs/protocol.md 13.13). */
+    for (int t = 1; t <= PROTO_WIRE_TYPE_MAX; t++)
+        assert (wire_types[t]);
+    assert (wires >= PROTO_WIRE_TYPE_MAX);
+    assert (frame_rejects >= 10);
     if (verbose)
-        printf ("\n   (%zu entries, %zu payloads, %zu rejects) ", entries,
-                payloads, rejects);
+        printf ("\n   (%zu entries, %zu payloads, %zu frames, %zu rejects) ",
+                entries, payloads, wires, rejects);
     printf ("OK\n");
 }
