@@ -93,6 +93,25 @@ static int
 s_prepare_dir (const char *dir, bool *created, char *err, size_t errlen)
 {
     *created = false;
+    //  Missing parents are created private, as mkdir -p would.
+    char partial[4096];
+    size_t len = strlen (dir);
+    if (len >= sizeof partial) {
+        s_err (err, errlen, "directory name too long: '%s'", dir);
+        return -1;
+    }
+    memcpy (partial, dir, len + 1);
+    for (size_t i = 1; i < len; i++) {
+        if (partial[i] != '/')
+            continue;
+        partial[i] = 0;
+        if (mkdir (partial, 0700) != 0 && errno != EEXIST) {
+            s_err (err, errlen, "cannot create directory '%s': %s", partial,
+                   strerror (errno));
+            return -1;
+        }
+        partial[i] = '/';
+    }
     if (mkdir (dir, 0700) == 0) {
         *created = true;
         return 0;

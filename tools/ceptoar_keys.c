@@ -49,7 +49,7 @@ static const char *s_usage_gen =
     "Generates a node's Ed25519 signing key and X25519 key and writes\n"
     "  DIR/node.key   the secret keys, encrypted with a passphrase, mode 0600\n"
     "  DIR/node.card  the public identity card to hand to the Council\n"
-    "DIR is created (mode 0700) if needed; existing files are never\n"
+    "DIR and missing parents are created (mode 0700); existing files are never\n"
     "replaced. Without --passphrase-file or --no-passphrase the passphrase\n"
     "is asked twice on the terminal.\n"
     "\n"
@@ -142,6 +142,31 @@ s_write_new (const char *path, const char *text, mode_t mode)
     return 0;
 }
 
+//  --------------------------------------------------------------------------
+//  Create the missing parent directories of path (mode 0700), as mkdir -p
+//  does for all but the last component. Returns 0 or -1 with errno set.
+
+static int
+s_mkdir_parents (const char *path)
+{
+    char partial[4096];
+    size_t len = strlen (path);
+    if (len >= sizeof partial) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy (partial, path, len + 1);
+    for (size_t i = 1; i < len; i++) {
+        if (partial[i] != '/')
+            continue;
+        partial[i] = 0;
+        if (mkdir (partial, 0700) != 0 && errno != EEXIST)
+            return -1;
+        partial[i] = '/';
+    }
+    return 0;
+}
+
 static int
 s_cmd_gen (int argc, char *argv[])
 {
@@ -217,7 +242,8 @@ s_cmd_gen (int argc, char *argv[])
     snprintf (key_path, sizeof key_path, "%s/node.key", out);
     snprintf (card_path, sizeof card_path, "%s/node.card", out);
     struct stat dir_stat;
-    if (mkdir (out, 0700) != 0 && errno != EEXIST) {
+    if (s_mkdir_parents (out) != 0 || (mkdir (out, 0700) != 0
+                                       && errno != EEXIST)) {
         tool_error ("cannot create directory '%s': %s", out,
                     strerror (errno));
         goto gen_done;

@@ -32,6 +32,8 @@ int cli_resolve_id (node_dir_t *dir, const char *text,
 /* Keys to open RED payloads with, if this invocation may use them.         */
 typedef struct {
     keys_secret_t *key;          /* NULL: sealed payloads stay sealed        */
+    const char *note;            /* why key is NULL, said once when a sealed
+                                    payload is met; NULL once said          */
 } cli_opener_t;
 
 /* ------------------------------------------------------------------------
@@ -47,21 +49,21 @@ void cli_opener_destroy (cli_opener_t *self);
    An entry as JSON (id, author, seq, level, audience, time, payload state
    and, when readable, payload fields). Caller owns the result.              */
 json_t *cli_entry_json (const node_entry_t *entry, const keys_roster_t *roster,
-                        const cli_opener_t *opener);
+                        cli_opener_t *opener);
 
 /* ------------------------------------------------------------------------
    Print one line for list, or the full text for show.                       */
 void cli_entry_line (FILE *out, const node_entry_t *entry,
-                     const keys_roster_t *roster, const cli_opener_t *opener);
+                     const keys_roster_t *roster, cli_opener_t *opener);
 void cli_entry_full (FILE *out, const node_entry_t *entry,
-                     const keys_roster_t *roster, const cli_opener_t *opener);
+                     const keys_roster_t *roster, cli_opener_t *opener);
 
 /* ------------------------------------------------------------------------
    Decode an entry's payload for display into *payload, opening a sealed
    one if possible. Returns 0 if readable (and *plain, to free with free(),
    backs the borrowed fields), 1 if sealed and not openable, 2 if the
    payload is not held, -1 if it is held but malformed.                      */
-int cli_entry_payload (const node_entry_t *entry, const cli_opener_t *opener,
+int cli_entry_payload (const node_entry_t *entry, cli_opener_t *opener,
                        proto_payload_t *payload, uint8_t **plain);
 
 /* ------------------------------------------------------------------------

@@ -99,13 +99,14 @@ void
 cli_opener_init (cli_opener_t *self, node_dir_t *dir, const char *pass_file)
 {
     self->key = NULL;
+    self->note = NULL;
     const char *path = node_dir_key_path (dir);
     int encrypted = keys_secret_file_encrypted (path);
     if (encrypted < 0)
         return;
     if (encrypted && !pass_file) {
-        fprintf (stderr, "note: RED payloads stay sealed: the node key is "
-                         "encrypted; give --passphrase-file to open them\n");
+        self->note = "the node key is encrypted; give --passphrase-file to "
+                     "open them";
         return;
     }
     char *pass = NULL;
@@ -115,8 +116,7 @@ cli_opener_init (cli_opener_t *self, node_dir_t *dir, const char *pass_file)
     self->key = keys_secret_load (path, pass, &result);
     tool_passphrase_free (&pass);
     if (!self->key)
-        fprintf (stderr, "note: RED payloads stay sealed: %s\n",
-                 keys_load_strerror (result));
+        self->note = keys_load_strerror (result);
 }
 
 void

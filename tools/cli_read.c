@@ -34,7 +34,7 @@ static const char *s_usage_show =
 
 typedef struct {
     const keys_roster_t *roster;
-    const cli_opener_t *opener;
+    cli_opener_t *opener;
     proto_kind_t kind;                  /* 0: any                           */
     proto_level_t level;                /* 0: any                           */
     const uint8_t *author;              /* NULL: any                        */
@@ -242,7 +242,7 @@ done:
 
 typedef struct {
     const keys_roster_t *roster;
-    const cli_opener_t *opener;
+    cli_opener_t *opener;
     bool json;
 } s_show_t;
 
@@ -295,7 +295,7 @@ cli_show (int argc, char *argv[])
         return TOOL_EXIT_USAGE;
     int rc = TOOL_EXIT_USAGE;
     uint8_t id[PROTO_HASH_BYTES];
-    cli_opener_t opener = { NULL };
+    cli_opener_t opener = { NULL, NULL };
     if (cli_resolve_id (dir, argv[optind], id) != 0)
         goto done;
     cli_opener_init (&opener, dir, pass_file);

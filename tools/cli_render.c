@@ -8,7 +8,7 @@
 #include "cli.h"
 
 int
-cli_entry_payload (const node_entry_t *entry, const cli_opener_t *opener,
+cli_entry_payload (const node_entry_t *entry, cli_opener_t *opener,
                    proto_payload_t *payload, uint8_t **plain)
 {
     *plain = NULL;
@@ -17,8 +17,14 @@ cli_entry_payload (const node_entry_t *entry, const cli_opener_t *opener,
     const uint8_t *bytes = entry->payload;
     size_t len = entry->payload_len;
     if (proto_seal_is_sealed (bytes, len)) {
-        if (!opener->key)
+        if (!opener->key) {
+            if (opener->note) {
+                fprintf (stderr, "note: RED payloads stay sealed: %s\n",
+                         opener->note);
+                opener->note = NULL;
+            }
             return 1;
+        }
         uint8_t *out = malloc (len);
         size_t out_len = 0;
         if (!out)
@@ -84,7 +90,7 @@ s_state_name (int state)
 
 json_t *
 cli_entry_json (const node_entry_t *entry, const keys_roster_t *roster,
-                const cli_opener_t *opener)
+                cli_opener_t *opener)
 {
     char id[2 * PROTO_HASH_BYTES + 1], author[2 * PROTO_PK_BYTES + 1];
     char name[KEYS_NAME_MAX + 1], when[TOOL_TIME_LEN], stored[TOOL_TIME_LEN];
@@ -155,7 +161,7 @@ cli_entry_json (const node_entry_t *entry, const keys_roster_t *roster,
 
 void
 cli_entry_line (FILE *out, const node_entry_t *entry,
-                const keys_roster_t *roster, const cli_opener_t *opener)
+                const keys_roster_t *roster, cli_opener_t *opener)
 {
     char id[2 * PROTO_HASH_BYTES + 1], name[KEYS_NAME_MAX + 1];
     char when[TOOL_TIME_LEN];
@@ -178,7 +184,7 @@ cli_entry_line (FILE *out, const node_entry_t *entry,
 
 void
 cli_entry_full (FILE *out, const node_entry_t *entry,
-                const keys_roster_t *roster, const cli_opener_t *opener)
+                const keys_roster_t *roster, cli_opener_t *opener)
 {
     char id[2 * PROTO_HASH_BYTES + 1], name[KEYS_NAME_MAX + 1];
     char when[TOOL_TIME_LEN], stored[TOOL_TIME_LEN], audience[2048];

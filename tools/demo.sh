@@ -18,7 +18,8 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/ceptoar-demo.XXXXXX")
 cd "$WORK"
 
 step () { printf '\n== %s\n' "$*"; }
-run () { printf '$ %s\n' "$*" | sed "s|$BIN/||g" >&2; "$@"; }
+show () { printf '$ %s\n' "$*" | sed "s|$BIN/||g"; }
+run () { show "$@"; "$@"; }
 
 step "Key ceremony: each CEPTOAR generates its keys (passphrase-protected)"
 printf 'demo passphrase for T-CEPTOAR\n' > t-ceptoar.pass
@@ -42,6 +43,7 @@ run "$KEYS" roster draft --threshold 3 --card keys/T-CEPTOAR/node.card \
     --card keys/electricity/node.card --card keys/water/node.card \
     --group finance=banking,securities --role T-CEPTOAR=secretariat \
     --out roster.draft
+# The signer is shown the same summary as above on stderr before signing.
 run "$KEYS" roster sign --key keys/T-CEPTOAR/node.key --yes \
     --passphrase-file t-ceptoar.pass --out T-CEPTOAR.sig roster.draft \
     2>/dev/null
@@ -61,11 +63,13 @@ run "$CLI" init --dir nodes/T-CEPTOAR --key keys/T-CEPTOAR/node.key \
 
 step "Posting: GREEN to the council, AMBER to group:finance, RED to banking"
 printf 'Large phishing campaign imitating bank login pages.\nIoC: login-example-bank.invalid\n' > warning.txt
-GREEN=$(run "$CLI" post --dir nodes/T-CEPTOAR --kind early-warning \
-    --severity 3 --level green --audience council \
-    --title "Phishing campaign against bank customers" \
-    --body-file warning.txt --sector banking --sector telecom \
+green_post=("$CLI" post --dir nodes/T-CEPTOAR --kind early-warning
+    --severity 3 --level green --audience council
+    --title "Phishing campaign against bank customers"
+    --body-file warning.txt --sector banking --sector telecom
     --passphrase-file t-ceptoar.pass)
+show "${green_post[@]}"
+GREEN=$("${green_post[@]}")
 echo "$GREEN"
 run "$CLI" post --dir nodes/T-CEPTOAR --kind incident --severity 2 \
     --level amber --audience group:finance \

@@ -21,6 +21,10 @@ expect 0 "$KEYS" gen --name banking --sector banking --out banking \
 expect 0 "$KEYS" gen --name securities --sector securities --out securities \
     --endpoint tcp://127.0.0.1:17003 --no-passphrase
 expect 0 "$KEYS" gen --name water --sector water --out water --no-passphrase
+# Missing parent directories are created, private.
+expect 0 "$KEYS" gen --name deep --sector gas --out a/b/deep --no-passphrase
+[ "$(stat -c %a a/b)" = 700 ] || fail "a created parent is not 0700"
+pass
 # Errors: bad sector, bad name, existing files, no passphrase source.
 expect 2 "$KEYS" gen --name X --sector telcom --out x --no-passphrase
 contains 'unknown sector "telcom"'
@@ -134,7 +138,10 @@ mkdir hidden-only
 touch hidden-only/.keep
 expect 2 "$CLI" init --dir hidden-only --key banking/node.key --roster roster
 contains "not empty"
-expect 0 "$CLI" init --dir node-b --key banking/node.key --roster roster
+expect 0 "$CLI" init --dir nodes/deeper/node-b --key banking/node.key \
+    --roster roster
+[ "$(stat -c %a nodes/deeper)" = 700 ] || fail "init parent is not 0700"
+pass
 # A key that is not in the roster cannot make a node.
 "$KEYS" gen --name outsider --sector gas --out outsider --no-passphrase \
     >/dev/null
