@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "keys_secret.h"
+#include "../protocol/proto_bytes.h"
 
 /* Record layout: offsets and sizes of every field.                          */
 #define S_MAGIC          "CPSK"
@@ -195,21 +196,7 @@ keys_secret_box_sk (const keys_secret_t *self)
 
 /* ------------------------------------------------------------------------
    Big-endian u64 helpers for the record.                                    */
-static void
-s_put_u64 (uint8_t *p, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--, v >>= 8)
-        p[i] = (uint8_t) (v & 0xff);
-}
 
-static uint64_t
-s_get_u64 (const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = (v << 8) | p[i];
-    return v;
-}
 
 /* ------------------------------------------------------------------------
    The AEAD key for a record: Argon2id over the passphrase with the
@@ -224,8 +211,8 @@ s_record_key (uint8_t key[S_KEY_BYTES], const uint8_t *record,
         return 0;
     return crypto_pwhash (key, S_KEY_BYTES, passphrase, strlen (passphrase),
                           record + S_OFF_SALT,
-                          s_get_u64 (record + S_OFF_OPSLIMIT),
-                          (size_t) s_get_u64 (record + S_OFF_MEMLIMIT),
+                          proto_get_u64 (record + S_OFF_OPSLIMIT),
+                          (size_t) proto_get_u64 (record + S_OFF_MEMLIMIT),
                           crypto_pwhash_ALG_ARGON2ID13);
 }
 
@@ -257,8 +244,8 @@ s_encode_file (const keys_secret_t *self, const char *passphrase,
     record[S_OFF_VERSION] = S_VERSION;
     if (passphrase) {
         record[S_OFF_KDF] = S_KDF_ARGON2ID13;
-        s_put_u64 (record + S_OFF_OPSLIMIT, S_OPSLIMIT);
-        s_put_u64 (record + S_OFF_MEMLIMIT, S_MEMLIMIT);
+        proto_put_u64 (record + S_OFF_OPSLIMIT, S_OPSLIMIT);
+        proto_put_u64 (record + S_OFF_MEMLIMIT, S_MEMLIMIT);
         randombytes_buf (record + S_OFF_SALT, S_SALT_BYTES);
     }
     else
@@ -458,8 +445,8 @@ s_read_record (const char *path, bool check_mode,
         || record[S_OFF_VERSION] != S_VERSION
         || memcmp (record + S_OFF_SIGN_PK, title_pk, PROTO_PK_BYTES) != 0)
         return KEYS_LOAD_MALFORMED;
-    uint64_t ops = s_get_u64 (record + S_OFF_OPSLIMIT);
-    uint64_t mem = s_get_u64 (record + S_OFF_MEMLIMIT);
+    uint64_t ops = proto_get_u64 (record + S_OFF_OPSLIMIT);
+    uint64_t mem = proto_get_u64 (record + S_OFF_MEMLIMIT);
     if (record[S_OFF_KDF] == S_KDF_NONE) {
         static const uint8_t zero_salt[S_SALT_BYTES];
         if (ops != 0 || mem != 0

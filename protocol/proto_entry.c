@@ -39,6 +39,7 @@
 #include "proto_entry.h"
 #include "proto_payload.h"
 #include "proto_seal.h"
+#include "proto_bytes.h"
 
 /* Domain tag signed before the header bytes (with its NUL).                 */
 #define S_SIG_TAG      "CEPTOAR-ENTRY-V1"
@@ -58,34 +59,9 @@
 /* Bytes after the audience: payload_len and payload_hash.                   */
 #define S_TAIL_BYTES   (4 + PROTO_HASH_BYTES)
 
-static void
-s_put_u32 (uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t) (v >> 24);
-    p[1] = (uint8_t) (v >> 16);
-    p[2] = (uint8_t) (v >> 8);
-    p[3] = (uint8_t) v;
-}
 
-static void
-s_put_u64 (uint8_t *p, uint64_t v)
-{
-    s_put_u32 (p, (uint32_t) (v >> 32));
-    s_put_u32 (p + 4, (uint32_t) v);
-}
 
-static uint32_t
-s_get_u32 (const uint8_t *p)
-{
-    return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16
-           | (uint32_t) p[2] << 8 | (uint32_t) p[3];
-}
 
-static uint64_t
-s_get_u64 (const uint8_t *p)
-{
-    return (uint64_t) s_get_u32 (p) << 32 | s_get_u32 (p + 4);
-}
 
 /* ------------------------------------------------------------------------
    Encode the header canonically; 0 on an invalid field or short cap.        */
@@ -123,9 +99,9 @@ proto_header_encode (const proto_header_t *self, uint8_t *buf, size_t cap)
     buf[S_OFF_VERSION] = PROTO_ENTRY_VERSION;
     buf[S_OFF_ALG] = PROTO_SIG_ALG_ED25519;
     memcpy (buf + S_OFF_AUTHOR, self->author, PROTO_PK_BYTES);
-    s_put_u64 (buf + S_OFF_SEQ, self->seq);
+    proto_put_u64 (buf + S_OFF_SEQ, self->seq);
     memcpy (buf + S_OFF_PREV, self->prev, PROTO_HASH_BYTES);
-    s_put_u64 (buf + S_OFF_TIME, self->timestamp_ms);
+    proto_put_u64 (buf + S_OFF_TIME, self->timestamp_ms);
     buf[S_OFF_LEVEL] = (uint8_t) self->level;
     buf[S_OFF_FLAGS] = self->flags;
     size_t done = proto_audience_encode (&self->audience,
@@ -133,7 +109,7 @@ proto_header_encode (const proto_header_t *self, uint8_t *buf, size_t cap)
                                          cap - S_OFF_AUDIENCE);
     assert (done == audience_size);
     uint8_t *tail = buf + S_OFF_AUDIENCE + audience_size;
-    s_put_u32 (tail, self->payload_len);
+    proto_put_u32 (tail, self->payload_len);
     memcpy (tail + 4, self->payload_hash, PROTO_HASH_BYTES);
     return size;
 }
@@ -168,14 +144,14 @@ s_header_decode (proto_header_t *self, const uint8_t *buf, size_t len,
         return PROTO_REJECT_TRUNCATED;
 
     memcpy (self->author, buf + S_OFF_AUTHOR, PROTO_PK_BYTES);
-    self->seq = s_get_u64 (buf + S_OFF_SEQ);
+    self->seq = proto_get_u64 (buf + S_OFF_SEQ);
     if (self->seq < 1)
         return PROTO_REJECT_FIELD;
     memcpy (self->prev, buf + S_OFF_PREV, PROTO_HASH_BYTES);
     bool prev_zero = sodium_is_zero (self->prev, PROTO_HASH_BYTES) == 1;
     if (prev_zero != (self->seq == 1))
         return PROTO_REJECT_FIELD;
-    self->timestamp_ms = s_get_u64 (buf + S_OFF_TIME);
+    self->timestamp_ms = proto_get_u64 (buf + S_OFF_TIME);
     if (!proto_level_valid (buf[S_OFF_LEVEL]))
         return PROTO_REJECT_FIELD;
     self->level = (proto_level_t) buf[S_OFF_LEVEL];
@@ -196,7 +172,7 @@ s_header_decode (proto_header_t *self, const uint8_t *buf, size_t len,
     size_t at = S_OFF_AUDIENCE + audience_size;
     if (len - at < 4)
         return PROTO_REJECT_TRUNCATED;
-    self->payload_len = s_get_u32 (buf + at);
+    self->payload_len = proto_get_u32 (buf + at);
     if (self->payload_len < 1)
         return PROTO_REJECT_FIELD;
     if (self->payload_len > PROTO_STORED_PAYLOAD_MAX)

@@ -27,6 +27,7 @@
 
 #include "proto_payload.h"
 #include "proto_entry.h"
+#include "proto_bytes.h"
 
 /* Fixed part: magic 2, version, kind, severity, sector_count, title_len 2,
    body_len 4, ref_count, attachment_count, reporter type.                   */
@@ -35,62 +36,11 @@
 #define S_ATTACH_FIXED_BYTES (PROTO_HASH_BYTES + 8 + 1)
 
 /* A bounds-checked reader over the input.                                   */
-typedef struct {
-    const uint8_t *p;          /* next unread byte                          */
-    size_t left;               /* bytes left                                */
-} s_reader_t;
 
-static bool
-s_take (s_reader_t *r, size_t n, const uint8_t **out)
-{
-    if (r->left < n)
-        return false;
-    *out = r->p;
-    r->p += n;
-    r->left -= n;
-    return true;
-}
 
-static bool
-s_u8 (s_reader_t *r, uint8_t *v)
-{
-    const uint8_t *p;
-    if (!s_take (r, 1, &p))
-        return false;
-    *v = p[0];
-    return true;
-}
 
-static bool
-s_u16 (s_reader_t *r, uint16_t *v)
-{
-    const uint8_t *p;
-    if (!s_take (r, 2, &p))
-        return false;
-    *v = (uint16_t) (p[0] << 8 | p[1]);
-    return true;
-}
 
-static bool
-s_u32 (s_reader_t *r, uint32_t *v)
-{
-    const uint8_t *p;
-    if (!s_take (r, 4, &p))
-        return false;
-    *v = (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16
-         | (uint32_t) p[2] << 8 | (uint32_t) p[3];
-    return true;
-}
 
-static bool
-s_u64 (s_reader_t *r, uint64_t *v)
-{
-    uint32_t hi, lo;
-    if (!s_u32 (r, &hi) || !s_u32 (r, &lo))
-        return false;
-    *v = (uint64_t) hi << 32 | lo;
-    return true;
-}
 
 /* ------------------------------------------------------------------------
    Attachment names end up as file names: no '/', no control characters,
@@ -303,40 +253,40 @@ proto_payload_decode (proto_payload_t *self, const uint8_t *buf, size_t len)
     assert (self);
     assert (buf || len == 0);
     memset (self, 0, sizeof *self);
-    s_reader_t r = { buf, len };
+    proto_reader_t r = { buf, len };
     const uint8_t *p;
     uint8_t v8;
 
-    if (!s_u8 (&r, &v8))
+    if (!proto_read_u8 (&r, &v8))
         return PROTO_REJECT_TRUNCATED;
     if (v8 != PROTO_PAYLOAD_MAGIC0)
         return PROTO_REJECT_MAGIC;
-    if (!s_u8 (&r, &v8))
+    if (!proto_read_u8 (&r, &v8))
         return PROTO_REJECT_TRUNCATED;
     if (v8 != PROTO_PAYLOAD_MAGIC1)
         return PROTO_REJECT_MAGIC;
-    if (!s_u8 (&r, &v8))
+    if (!proto_read_u8 (&r, &v8))
         return PROTO_REJECT_TRUNCATED;
     if (v8 != PROTO_PAYLOAD_VERSION)
         return PROTO_REJECT_VERSION;
     if (len > PROTO_PAYLOAD_MAX)
         return PROTO_REJECT_OVERSIZE;
 
-    if (!s_u8 (&r, &v8))
+    if (!proto_read_u8 (&r, &v8))
         return PROTO_REJECT_TRUNCATED;
     if (v8 < 1 || v8 > PROTO_KIND_MAX)
         return PROTO_REJECT_FIELD;
     self->kind = (proto_kind_t) v8;
-    if (!s_u8 (&r, &self->severity))
+    if (!proto_read_u8 (&r, &self->severity))
         return PROTO_REJECT_TRUNCATED;
     if (self->severity > PROTO_SEVERITY_MAX)
         return PROTO_REJECT_FIELD;
 
-    if (!s_u8 (&r, &self->sector_count))
+    if (!proto_read_u8 (&r, &self->sector_count))
         return PROTO_REJECT_TRUNCATED;
     if (self->sector_count > PROTO_SECTOR_MAX)
         return PROTO_REJECT_OVERSIZE;
-    if (!s_take (&r, self->sector_count, &p))
+    if (!proto_read_take (&r, self->sector_count, &p))
         return PROTO_REJECT_TRUNCATED;
     for (size_t i = 0; i < self->sector_count; i++) {
         if (p[i] < 1 || p[i] > PROTO_SECTOR_MAX)
@@ -347,13 +297,13 @@ proto_payload_decode (proto_payload_t *self, const uint8_t *buf, size_t len)
     }
 
     uint16_t title_len;
-    if (!s_u16 (&r, &title_len))
+    if (!proto_read_u16 (&r, &title_len))
         return PROTO_REJECT_TRUNCATED;
     if (title_len < 1)
         return PROTO_REJECT_FIELD;
     if (title_len > PROTO_TITLE_MAX)
         return PROTO_REJECT_OVERSIZE;
-    if (!s_take (&r, title_len, &p))
+    if (!proto_read_take (&r, title_len, &p))
         return PROTO_REJECT_TRUNCATED;
     if (!proto_utf8_valid (p, title_len, false))
         return PROTO_REJECT_UTF8;
@@ -361,23 +311,23 @@ proto_payload_decode (proto_payload_t *self, const uint8_t *buf, size_t len)
     self->title_len = title_len;
 
     uint32_t body_len;
-    if (!s_u32 (&r, &body_len))
+    if (!proto_read_u32 (&r, &body_len))
         return PROTO_REJECT_TRUNCATED;
     if (body_len > PROTO_PAYLOAD_MAX)
         return PROTO_REJECT_OVERSIZE;
-    if (!s_take (&r, body_len, &p))
+    if (!proto_read_take (&r, body_len, &p))
         return PROTO_REJECT_TRUNCATED;
     if (!proto_utf8_valid (p, body_len, true))
         return PROTO_REJECT_UTF8;
     self->body = (const char *) p;
     self->body_len = body_len;
 
-    if (!s_u8 (&r, &self->ref_count))
+    if (!proto_read_u8 (&r, &self->ref_count))
         return PROTO_REJECT_TRUNCATED;
     if (self->ref_count > PROTO_REFS_MAX)
         return PROTO_REJECT_OVERSIZE;
     for (size_t i = 0; i < self->ref_count; i++) {
-        if (!s_take (&r, S_REF_BYTES, &p))
+        if (!proto_read_take (&r, S_REF_BYTES, &p))
             return PROTO_REJECT_TRUNCATED;
         if (p[0] < 1 || p[0] > PROTO_REL_MAX)
             return PROTO_REJECT_FIELD;
@@ -385,22 +335,22 @@ proto_payload_decode (proto_payload_t *self, const uint8_t *buf, size_t len)
         memcpy (self->refs[i].id, p + 1, PROTO_HASH_BYTES);
     }
 
-    if (!s_u8 (&r, &self->attachment_count))
+    if (!proto_read_u8 (&r, &self->attachment_count))
         return PROTO_REJECT_TRUNCATED;
     if (self->attachment_count > PROTO_ATTACH_MAX)
         return PROTO_REJECT_OVERSIZE;
     for (size_t i = 0; i < self->attachment_count; i++) {
         proto_attachment_t *a = &self->attachments[i];
-        if (!s_take (&r, PROTO_HASH_BYTES, &p))
+        if (!proto_read_take (&r, PROTO_HASH_BYTES, &p))
             return PROTO_REJECT_TRUNCATED;
         memcpy (a->hash, p, PROTO_HASH_BYTES);
-        if (!s_u64 (&r, &a->size))
+        if (!proto_read_u64 (&r, &a->size))
             return PROTO_REJECT_TRUNCATED;
-        if (!s_u8 (&r, &v8))
+        if (!proto_read_u8 (&r, &v8))
             return PROTO_REJECT_TRUNCATED;
         if (v8 < 1)
             return PROTO_REJECT_FIELD;
-        if (!s_take (&r, v8, &p))
+        if (!proto_read_take (&r, v8, &p))
             return PROTO_REJECT_TRUNCATED;
         proto_reject_t rc = s_check_attach_name ((const char *) p, v8);
         if (rc != PROTO_OK)
@@ -409,17 +359,17 @@ proto_payload_decode (proto_payload_t *self, const uint8_t *buf, size_t len)
         a->name_len = v8;
     }
 
-    if (!s_u8 (&r, &v8))
+    if (!proto_read_u8 (&r, &v8))
         return PROTO_REJECT_TRUNCATED;
     if (v8 == PROTO_REPORTER_NAMED) {
         uint8_t name_len;
-        if (!s_u8 (&r, &name_len))
+        if (!proto_read_u8 (&r, &name_len))
             return PROTO_REJECT_TRUNCATED;
         if (name_len < 1)
             return PROTO_REJECT_FIELD;
         if (name_len > PROTO_REPORTER_MAX)
             return PROTO_REJECT_OVERSIZE;
-        if (!s_take (&r, name_len, &p))
+        if (!proto_read_take (&r, name_len, &p))
             return PROTO_REJECT_TRUNCATED;
         if (!proto_utf8_valid (p, name_len, false))
             return PROTO_REJECT_UTF8;
@@ -427,7 +377,7 @@ proto_payload_decode (proto_payload_t *self, const uint8_t *buf, size_t len)
         self->reporter_name_len = name_len;
     }
     else if (v8 == PROTO_REPORTER_ANONYMISED) {
-        if (!s_u8 (&r, &self->reporter_sector))
+        if (!proto_read_u8 (&r, &self->reporter_sector))
             return PROTO_REJECT_TRUNCATED;
         if (self->reporter_sector < 1
             || self->reporter_sector > PROTO_SECTOR_MAX)

@@ -41,6 +41,7 @@
 #include <string.h>
 
 #include "proto_wire.h"
+#include "proto_bytes.h"
 
 /* Offsets in the frame header.                                              */
 #define S_OFF_VERSION  2
@@ -60,105 +61,17 @@ struct _proto_wire_writer_t {
 
 /* ------------------------------------------------------------------------
    Big-endian helpers.                                                       */
-static void
-s_put_u16 (uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t) (v >> 8);
-    p[1] = (uint8_t) v;
-}
 
-static void
-s_put_u32 (uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t) (v >> 24);
-    p[1] = (uint8_t) (v >> 16);
-    p[2] = (uint8_t) (v >> 8);
-    p[3] = (uint8_t) v;
-}
 
-static void
-s_put_u64 (uint8_t *p, uint64_t v)
-{
-    s_put_u32 (p, (uint32_t) (v >> 32));
-    s_put_u32 (p + 4, (uint32_t) v);
-}
 
-static uint16_t
-s_get_u16 (const uint8_t *p)
-{
-    return (uint16_t) (p[0] << 8 | p[1]);
-}
 
-static uint32_t
-s_get_u32 (const uint8_t *p)
-{
-    return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16
-           | (uint32_t) p[2] << 8 | (uint32_t) p[3];
-}
 
-static uint64_t
-s_get_u64 (const uint8_t *p)
-{
-    return (uint64_t) s_get_u32 (p) << 32 | s_get_u32 (p + 4);
-}
 
-/* A bounds-checked reader over untrusted input: every read goes through
-   s_take, which refuses to pass the end.                                    */
-typedef struct {
-    const uint8_t *p;            /* next unread octet                       */
-    size_t left;                 /* octets left                             */
-} s_reader_t;
 
-static bool
-s_take (s_reader_t *r, size_t n, const uint8_t **out)
-{
-    if (r->left < n)
-        return false;
-    *out = r->p;
-    r->p += n;
-    r->left -= n;
-    return true;
-}
 
-static bool
-s_u8 (s_reader_t *r, uint8_t *v)
-{
-    const uint8_t *p;
-    if (!s_take (r, 1, &p))
-        return false;
-    *v = p[0];
-    return true;
-}
 
-static bool
-s_u16 (s_reader_t *r, uint16_t *v)
-{
-    const uint8_t *p;
-    if (!s_take (r, 2, &p))
-        return false;
-    *v = s_get_u16 (p);
-    return true;
-}
 
-static bool
-s_u32 (s_reader_t *r, uint32_t *v)
-{
-    const uint8_t *p;
-    if (!s_take (r, 4, &p))
-        return false;
-    *v = s_get_u32 (p);
-    return true;
-}
 
-static bool
-s_u64 (s_reader_t *r, uint64_t *v)
-{
-    const uint8_t *p;
-    if (!s_take (r, 8, &p))
-        return false;
-    *v = s_get_u64 (p);
-    return true;
-}
 
 /* ------------------------------------------------------------------------
    Sizes as functions.                                                       */
@@ -183,7 +96,7 @@ s_put_header (uint8_t *buf, proto_wire_type_t type, uint32_t sequence)
     buf[1] = PROTO_WIRE_MAGIC1;
     buf[S_OFF_VERSION] = PROTO_WIRE_VERSION;
     buf[S_OFF_TYPE] = (uint8_t) type;
-    s_put_u32 (buf + S_OFF_SEQUENCE, sequence);
+    proto_put_u32 (buf + S_OFF_SEQUENCE, sequence);
 }
 
 /* ------------------------------------------------------------------------
@@ -191,20 +104,20 @@ s_put_header (uint8_t *buf, proto_wire_type_t type, uint32_t sequence)
    first rule broken. They fill self's fields for their type.               */
 
 static proto_reject_t
-s_decode_hello (proto_wire_frame_t *self, s_reader_t *r)
+s_decode_hello (proto_wire_frame_t *self, proto_reader_t *r)
 {
     const uint8_t *p;
-    if (!s_take (r, PROTO_PK_BYTES, &p))
+    if (!proto_read_take (r, PROTO_PK_BYTES, &p))
         return PROTO_REJECT_TRUNCATED;
     self->hello.sign_pk = p;
-    if (!s_u64 (r, &self->hello.roster_version))
+    if (!proto_read_u64 (r, &self->hello.roster_version))
         return PROTO_REJECT_TRUNCATED;
     if (self->hello.roster_version < 1)
         return PROTO_REJECT_FIELD;
-    if (!s_take (r, PROTO_HASH_BYTES, &p))
+    if (!proto_read_take (r, PROTO_HASH_BYTES, &p))
         return PROTO_REJECT_TRUNCATED;
     self->hello.roster_hash = p;
-    if (!s_u16 (r, &self->hello.max_batch))
+    if (!proto_read_u16 (r, &self->hello.max_batch))
         return PROTO_REJECT_TRUNCATED;
     if (self->hello.max_batch < 1)
         return PROTO_REJECT_FIELD;
@@ -214,10 +127,10 @@ s_decode_hello (proto_wire_frame_t *self, s_reader_t *r)
 }
 
 static proto_reject_t
-s_decode_heads (proto_wire_frame_t *self, s_reader_t *r)
+s_decode_heads (proto_wire_frame_t *self, proto_reader_t *r)
 {
     uint16_t count;
-    if (!s_u16 (r, &count))
+    if (!proto_read_u16 (r, &count))
         return PROTO_REJECT_TRUNCATED;
     if (count > PROTO_WIRE_HEADS_MAX)
         return PROTO_REJECT_OVERSIZE;
@@ -226,18 +139,18 @@ s_decode_heads (proto_wire_frame_t *self, s_reader_t *r)
     for (size_t i = 0; i < count; i++) {
         const uint8_t *author, *id;
         uint64_t seq;
-        if (!s_take (r, PROTO_PK_BYTES, &author))
+        if (!proto_read_take (r, PROTO_PK_BYTES, &author))
             return PROTO_REJECT_TRUNCATED;
         /* One author, one head: strictly ascending keys, so a HEADS has one
            encoding and a receiver can merge it in one pass. */
         if (prev && memcmp (prev, author, PROTO_PK_BYTES) >= 0)
             return PROTO_REJECT_NONCANONICAL;
         prev = author;
-        if (!s_u64 (r, &seq))
+        if (!proto_read_u64 (r, &seq))
             return PROTO_REJECT_TRUNCATED;
         if (seq < 1)
             return PROTO_REJECT_FIELD;
-        if (!s_take (r, PROTO_HASH_BYTES, &id))
+        if (!proto_read_take (r, PROTO_HASH_BYTES, &id))
             return PROTO_REJECT_TRUNCATED;
     }
     self->count = count;
@@ -246,10 +159,10 @@ s_decode_heads (proto_wire_frame_t *self, s_reader_t *r)
 }
 
 static proto_reject_t
-s_decode_want (proto_wire_frame_t *self, s_reader_t *r)
+s_decode_want (proto_wire_frame_t *self, proto_reader_t *r)
 {
     uint16_t count;
-    if (!s_u16 (r, &count))
+    if (!proto_read_u16 (r, &count))
         return PROTO_REJECT_TRUNCATED;
     if (count < 1)
         return PROTO_REJECT_FIELD;
@@ -261,12 +174,12 @@ s_decode_want (proto_wire_frame_t *self, s_reader_t *r)
     for (size_t i = 0; i < count; i++) {
         const uint8_t *author;
         uint64_t from, to;
-        if (!s_take (r, PROTO_PK_BYTES, &author))
+        if (!proto_read_take (r, PROTO_PK_BYTES, &author))
             return PROTO_REJECT_TRUNCATED;
         int order = prev ? memcmp (prev, author, PROTO_PK_BYTES) : -1;
         if (order > 0)
             return PROTO_REJECT_NONCANONICAL;
-        if (!s_u64 (r, &from))
+        if (!proto_read_u64 (r, &from))
             return PROTO_REJECT_TRUNCATED;
         if (from < 1)
             return PROTO_REJECT_FIELD;
@@ -275,7 +188,7 @@ s_decode_want (proto_wire_frame_t *self, s_reader_t *r)
            of seqs has one encoding and nothing is asked for twice. */
         if (order == 0 && from - 1 <= prev_to)
             return PROTO_REJECT_NONCANONICAL;
-        if (!s_u64 (r, &to))
+        if (!proto_read_u64 (r, &to))
             return PROTO_REJECT_TRUNCATED;
         if (to < from)
             return PROTO_REJECT_FIELD;
@@ -288,14 +201,14 @@ s_decode_want (proto_wire_frame_t *self, s_reader_t *r)
 }
 
 static proto_reject_t
-s_decode_entries (proto_wire_frame_t *self, s_reader_t *r)
+s_decode_entries (proto_wire_frame_t *self, proto_reader_t *r)
 {
-    if (!s_u8 (r, &self->flags))
+    if (!proto_read_u8 (r, &self->flags))
         return PROTO_REJECT_TRUNCATED;
     if (self->flags & ~PROTO_WIRE_FLAGS_KNOWN)
         return PROTO_REJECT_FIELD;
     uint16_t count;
-    if (!s_u16 (r, &count))
+    if (!proto_read_u16 (r, &count))
         return PROTO_REJECT_TRUNCATED;
     if (count < 1)
         return PROTO_REJECT_FIELD;
@@ -306,20 +219,20 @@ s_decode_entries (proto_wire_frame_t *self, s_reader_t *r)
         uint16_t stub_len;
         uint32_t payload_len;
         const uint8_t *p;
-        if (!s_u16 (r, &stub_len))
+        if (!proto_read_u16 (r, &stub_len))
             return PROTO_REJECT_TRUNCATED;
         /* Lengths are checked before the octets behind them are taken. */
         if (stub_len < PROTO_WIRE_STUB_MIN)
             return PROTO_REJECT_FIELD;
         if (stub_len > PROTO_STUB_MAX)
             return PROTO_REJECT_OVERSIZE;
-        if (!s_take (r, stub_len, &p))
+        if (!proto_read_take (r, stub_len, &p))
             return PROTO_REJECT_TRUNCATED;
-        if (!s_u32 (r, &payload_len))
+        if (!proto_read_u32 (r, &payload_len))
             return PROTO_REJECT_TRUNCATED;
         if (payload_len > PROTO_STORED_PAYLOAD_MAX)
             return PROTO_REJECT_OVERSIZE;
-        if (!s_take (r, payload_len, &p))
+        if (!proto_read_take (r, payload_len, &p))
             return PROTO_REJECT_TRUNCATED;
     }
     self->count = count;
@@ -328,10 +241,10 @@ s_decode_entries (proto_wire_frame_t *self, s_reader_t *r)
 }
 
 static proto_reject_t
-s_decode_payloads (proto_wire_frame_t *self, s_reader_t *r)
+s_decode_payloads (proto_wire_frame_t *self, proto_reader_t *r)
 {
     uint16_t count;
-    if (!s_u16 (r, &count))
+    if (!proto_read_u16 (r, &count))
         return PROTO_REJECT_TRUNCATED;
     if (count < 1)
         return PROTO_REJECT_FIELD;
@@ -341,7 +254,7 @@ s_decode_payloads (proto_wire_frame_t *self, s_reader_t *r)
     const uint8_t *prev = NULL;
     for (size_t i = 0; i < count; i++) {
         const uint8_t *id;
-        if (!s_take (r, PROTO_HASH_BYTES, &id))
+        if (!proto_read_take (r, PROTO_HASH_BYTES, &id))
             return PROTO_REJECT_TRUNCATED;
         if (prev && memcmp (prev, id, PROTO_HASH_BYTES) >= 0)
             return PROTO_REJECT_NONCANONICAL;
@@ -353,17 +266,17 @@ s_decode_payloads (proto_wire_frame_t *self, s_reader_t *r)
 }
 
 static proto_reject_t
-s_decode_roster (proto_wire_frame_t *self, s_reader_t *r)
+s_decode_roster (proto_wire_frame_t *self, proto_reader_t *r)
 {
     uint32_t len;
     const uint8_t *p;
-    if (!s_u32 (r, &len))
+    if (!proto_read_u32 (r, &len))
         return PROTO_REJECT_TRUNCATED;
     if (len < 1)
         return PROTO_REJECT_FIELD;
     if (len > PROTO_WIRE_ROSTER_MAX)
         return PROTO_REJECT_OVERSIZE;
-    if (!s_take (r, len, &p))
+    if (!proto_read_take (r, len, &p))
         return PROTO_REJECT_TRUNCATED;
     /* The text is parsed (strictly) by keys_roster_parse, not here. */
     self->roster = (const char *) p;
@@ -372,17 +285,17 @@ s_decode_roster (proto_wire_frame_t *self, s_reader_t *r)
 }
 
 static proto_reject_t
-s_decode_error (proto_wire_frame_t *self, s_reader_t *r)
+s_decode_error (proto_wire_frame_t *self, proto_reader_t *r)
 {
     uint8_t len;
     const uint8_t *p;
-    if (!s_u16 (r, &self->error_code))
+    if (!proto_read_u16 (r, &self->error_code))
         return PROTO_REJECT_TRUNCATED;
     if (self->error_code < 1)
         return PROTO_REJECT_FIELD;
-    if (!s_u8 (r, &len))
+    if (!proto_read_u8 (r, &len))
         return PROTO_REJECT_TRUNCATED;
-    if (!s_take (r, len, &p))
+    if (!proto_read_take (r, len, &p))
         return PROTO_REJECT_TRUNCATED;
     /* One line, so that logging a peer's text cannot forge log lines. */
     if (!proto_utf8_valid (p, len, false))
@@ -423,13 +336,13 @@ proto_wire_decode (proto_wire_frame_t *self, const uint8_t *data, size_t size)
         return PROTO_REJECT_FIELD;
     if (size < PROTO_WIRE_HEADER_BYTES)
         return PROTO_REJECT_TRUNCATED;
-    uint32_t sequence = s_get_u32 (data + S_OFF_SEQUENCE);
+    uint32_t sequence = proto_get_u32 (data + S_OFF_SEQUENCE);
     if (sequence < 1)
         return PROTO_REJECT_FIELD;
     self->type = (proto_wire_type_t) type;
     self->sequence = sequence;
 
-    s_reader_t r = { data + PROTO_WIRE_HEADER_BYTES,
+    proto_reader_t r = { data + PROTO_WIRE_HEADER_BYTES,
                      size - PROTO_WIRE_HEADER_BYTES };
     proto_reject_t rc = PROTO_REJECT_FIELD;
     switch (self->type) {
@@ -486,7 +399,7 @@ proto_wire_heads_next (proto_wire_iter_t *self, proto_wire_head_t *item)
     if (!s_iter_take (self, PROTO_WIRE_HEAD_BYTES, &p))
         return false;
     item->author = p;
-    item->seq = s_get_u64 (p + PROTO_PK_BYTES);
+    item->seq = proto_get_u64 (p + PROTO_PK_BYTES);
     item->id = p + PROTO_PK_BYTES + 8;
     self->index++;
     return true;
@@ -503,8 +416,8 @@ proto_wire_want_next (proto_wire_iter_t *self, proto_wire_range_t *item)
     if (!s_iter_take (self, PROTO_WIRE_RANGE_BYTES, &p))
         return false;
     item->author = p;
-    item->from_seq = s_get_u64 (p + PROTO_PK_BYTES);
-    item->to_seq = s_get_u64 (p + PROTO_PK_BYTES + 8);
+    item->from_seq = proto_get_u64 (p + PROTO_PK_BYTES);
+    item->to_seq = proto_get_u64 (p + PROTO_PK_BYTES + 8);
     self->index++;
     return true;
 }
@@ -518,12 +431,12 @@ proto_wire_entries_next (proto_wire_iter_t *self, proto_wire_item_t *item)
     assert (item);
     if (self->index >= self->frame->count)
         return false;
-    s_reader_t r = { self->next, self->left };
+    proto_reader_t r = { self->next, self->left };
     uint16_t stub_len;
     uint32_t payload_len;
     const uint8_t *stub, *payload;
-    if (!s_u16 (&r, &stub_len) || !s_take (&r, stub_len, &stub)
-        || !s_u32 (&r, &payload_len) || !s_take (&r, payload_len, &payload))
+    if (!proto_read_u16 (&r, &stub_len) || !proto_read_take (&r, stub_len, &stub)
+        || !proto_read_u32 (&r, &payload_len) || !proto_read_take (&r, payload_len, &payload))
         return false;
     item->stub = stub;
     item->stub_len = stub_len;
@@ -606,10 +519,10 @@ s_item_size (size_t stub_len, size_t payload_len)
 static size_t
 s_put_item (uint8_t *p, const proto_wire_item_t *item)
 {
-    s_put_u16 (p, (uint16_t) item->stub_len);
+    proto_put_u16 (p, (uint16_t) item->stub_len);
     memcpy (p + 2, item->stub, item->stub_len);
     uint8_t *q = p + 2 + item->stub_len;
-    s_put_u32 (q, (uint32_t) item->payload_len);
+    proto_put_u32 (q, (uint32_t) item->payload_len);
     if (item->payload_len)
         memcpy (q + 4, item->payload, item->payload_len);
     return s_item_size (item->stub_len, item->payload_len);
@@ -685,11 +598,11 @@ proto_wire_encode_hello (const proto_wire_hello_t *hello, uint32_t sequence,
     uint8_t *p = buf + PROTO_WIRE_HEADER_BYTES;
     memcpy (p, hello->sign_pk, PROTO_PK_BYTES);
     p += PROTO_PK_BYTES;
-    s_put_u64 (p, hello->roster_version);
+    proto_put_u64 (p, hello->roster_version);
     p += 8;
     memcpy (p, hello->roster_hash, PROTO_HASH_BYTES);
     p += PROTO_HASH_BYTES;
-    s_put_u16 (p, hello->max_batch);
+    proto_put_u16 (p, hello->max_batch);
     return PROTO_WIRE_HELLO_BYTES;
 }
 
@@ -705,11 +618,11 @@ proto_wire_encode_heads (const proto_wire_head_t *heads, size_t count,
         return 0;
     s_put_header (buf, PROTO_WIRE_HEADS, sequence);
     uint8_t *p = buf + PROTO_WIRE_HEADER_BYTES;
-    s_put_u16 (p, (uint16_t) count);
+    proto_put_u16 (p, (uint16_t) count);
     p += 2;
     for (size_t i = 0; i < count; i++) {
         memcpy (p, heads[i].author, PROTO_PK_BYTES);
-        s_put_u64 (p + PROTO_PK_BYTES, heads[i].seq);
+        proto_put_u64 (p + PROTO_PK_BYTES, heads[i].seq);
         memcpy (p + PROTO_PK_BYTES + 8, heads[i].id, PROTO_HASH_BYTES);
         p += PROTO_WIRE_HEAD_BYTES;
     }
@@ -729,12 +642,12 @@ proto_wire_encode_want (const proto_wire_range_t *ranges, size_t count,
         return 0;
     s_put_header (buf, PROTO_WIRE_WANT, sequence);
     uint8_t *p = buf + PROTO_WIRE_HEADER_BYTES;
-    s_put_u16 (p, (uint16_t) count);
+    proto_put_u16 (p, (uint16_t) count);
     p += 2;
     for (size_t i = 0; i < count; i++) {
         memcpy (p, ranges[i].author, PROTO_PK_BYTES);
-        s_put_u64 (p + PROTO_PK_BYTES, ranges[i].from_seq);
-        s_put_u64 (p + PROTO_PK_BYTES + 8, ranges[i].to_seq);
+        proto_put_u64 (p + PROTO_PK_BYTES, ranges[i].from_seq);
+        proto_put_u64 (p + PROTO_PK_BYTES + 8, ranges[i].to_seq);
         p += PROTO_WIRE_RANGE_BYTES;
     }
     assert ((size_t) (p - buf) == size);
@@ -754,7 +667,7 @@ proto_wire_encode_entries (uint8_t flags, const proto_wire_item_t *items,
         return 0;
     s_put_header (buf, PROTO_WIRE_ENTRIES, sequence);
     buf[PROTO_WIRE_HEADER_BYTES] = flags;
-    s_put_u16 (buf + S_OFF_ENTRIES_COUNT, (uint16_t) count);
+    proto_put_u16 (buf + S_OFF_ENTRIES_COUNT, (uint16_t) count);
     uint8_t *p = buf + PROTO_WIRE_ENTRIES_FIXED;
     for (size_t i = 0; i < count; i++)
         p += s_put_item (p, &items[i]);
@@ -777,7 +690,7 @@ proto_wire_encode_payloads (const uint8_t (*ids)[PROTO_HASH_BYTES],
         if (memcmp (ids[i - 1], ids[i], PROTO_HASH_BYTES) >= 0)
             return 0;
     s_put_header (buf, PROTO_WIRE_PAYLOADS, sequence);
-    s_put_u16 (buf + PROTO_WIRE_HEADER_BYTES, (uint16_t) count);
+    proto_put_u16 (buf + PROTO_WIRE_HEADER_BYTES, (uint16_t) count);
     memcpy (buf + PROTO_WIRE_HEADER_BYTES + 2, ids, count * PROTO_HASH_BYTES);
     return size;
 }
@@ -793,7 +706,7 @@ proto_wire_encode_roster (const char *text, size_t len, uint32_t sequence,
     if (size == 0 || size > cap)
         return 0;
     s_put_header (buf, PROTO_WIRE_ROSTER, sequence);
-    s_put_u32 (buf + PROTO_WIRE_HEADER_BYTES, (uint32_t) len);
+    proto_put_u32 (buf + PROTO_WIRE_HEADER_BYTES, (uint32_t) len);
     memcpy (buf + PROTO_WIRE_HEADER_BYTES + 4, text, len);
     return size;
 }
@@ -811,7 +724,7 @@ proto_wire_encode_error (uint16_t code, const char *text, size_t len,
     if (!proto_utf8_valid ((const uint8_t *) text, len, false))
         return 0;
     s_put_header (buf, PROTO_WIRE_ERROR, sequence);
-    s_put_u16 (buf + PROTO_WIRE_HEADER_BYTES, code);
+    proto_put_u16 (buf + PROTO_WIRE_HEADER_BYTES, code);
     buf[PROTO_WIRE_HEADER_BYTES + 2] = (uint8_t) len;
     if (len)
         memcpy (buf + PROTO_WIRE_HEADER_BYTES + 3, text, len);
@@ -862,7 +775,7 @@ proto_wire_writer_begin (proto_wire_writer_t *self, uint8_t flags,
     }
     s_put_header (self->buf, PROTO_WIRE_ENTRIES, 1);
     self->buf[PROTO_WIRE_HEADER_BYTES] = flags;
-    s_put_u16 (self->buf + S_OFF_ENTRIES_COUNT, 0);
+    proto_put_u16 (self->buf + S_OFF_ENTRIES_COUNT, 0);
     self->size = PROTO_WIRE_ENTRIES_FIXED;
     self->count = 0;
     self->max_items = max_items;
@@ -923,8 +836,8 @@ proto_wire_writer_finish (proto_wire_writer_t *self, uint32_t sequence,
     *size = 0;
     if (!self->buf || self->count == 0)
         return NULL;
-    s_put_u32 (self->buf + S_OFF_SEQUENCE, sequence);
-    s_put_u16 (self->buf + S_OFF_ENTRIES_COUNT, (uint16_t) self->count);
+    proto_put_u32 (self->buf + S_OFF_SEQUENCE, sequence);
+    proto_put_u16 (self->buf + S_OFF_ENTRIES_COUNT, (uint16_t) self->count);
     self->open = false;
     *size = self->size;
     return self->buf;
@@ -1405,9 +1318,9 @@ proto_wire_test (bool verbose)
                    PROTO_REJECT_NONCANONICAL, "heads repeat, then cut");
     /* Count over the limit: oversize even with no items behind it. */
     memcpy (edit, buf, 8);
-    s_put_u16 (edit + 8, PROTO_WIRE_HEADS_MAX + 1);
+    proto_put_u16 (edit + 8, PROTO_WIRE_HEADS_MAX + 1);
     s_test_reject (edit, 10, PROTO_REJECT_OVERSIZE, "heads count 1025");
-    s_put_u16 (edit + 8, 0xFFFF);
+    proto_put_u16 (edit + 8, 0xFFFF);
     s_test_reject (edit, 10, PROTO_REJECT_OVERSIZE, "heads count 65535");
     /* Encoder refuses the same. */
     proto_wire_head_t bad_heads[4];
@@ -1470,10 +1383,10 @@ proto_wire_test (bool verbose)
 #define S_RANGE(i) (10 + (i) * PROTO_WIRE_RANGE_BYTES)
     /* Touching, overlapping, descending, from 0, to < from. */
     memcpy (edit, want, want_size);
-    s_put_u64 (edit + S_RANGE (1) + 32, 2);
+    proto_put_u64 (edit + S_RANGE (1) + 32, 2);
     s_test_reject (edit, want_size, PROTO_REJECT_NONCANONICAL,
                    "want ranges touch");
-    s_put_u64 (edit + S_RANGE (1) + 32, 1);
+    proto_put_u64 (edit + S_RANGE (1) + 32, 1);
     s_test_reject (edit, want_size, PROTO_REJECT_NONCANONICAL,
                    "want ranges overlap");
     memcpy (edit, want, want_size);
@@ -1482,16 +1395,16 @@ proto_wire_test (bool verbose)
     s_test_reject (edit, want_size, PROTO_REJECT_NONCANONICAL,
                    "want authors descend");
     memcpy (edit, want, want_size);
-    s_put_u64 (edit + S_RANGE (0) + 32, 0);
-    s_put_u64 (edit + S_RANGE (0) + 40, 0);
+    proto_put_u64 (edit + S_RANGE (0) + 32, 0);
+    proto_put_u64 (edit + S_RANGE (0) + 40, 0);
     s_test_reject (edit, want_size, PROTO_REJECT_FIELD, "want from 0");
     memcpy (edit, want, want_size);
-    s_put_u64 (edit + S_RANGE (2) + 40, 4);
+    proto_put_u64 (edit + S_RANGE (2) + 40, 4);
     s_test_reject (edit, want_size, PROTO_REJECT_FIELD, "want to < from");
     memcpy (edit, want, want_size);
-    s_put_u16 (edit + 8, 0);
+    proto_put_u16 (edit + 8, 0);
     s_test_reject (edit, 10, PROTO_REJECT_FIELD, "want count 0");
-    s_put_u16 (edit + 8, PROTO_WIRE_WANT_MAX + 1);
+    proto_put_u16 (edit + 8, PROTO_WIRE_WANT_MAX + 1);
     s_test_reject (edit, want_size, PROTO_REJECT_OVERSIZE, "want count 257");
 #undef S_RANGE
     proto_wire_range_t bad_ranges[4];
@@ -1550,26 +1463,26 @@ proto_wire_test (bool verbose)
     edit[8] = 0x81;
     s_test_reject (edit, entries_size, PROTO_REJECT_FIELD, "entries flag 7");
     memcpy (edit, entries, entries_size);
-    s_put_u16 (edit + 9, 0);
+    proto_put_u16 (edit + 9, 0);
     s_test_reject (edit, entries_size, PROTO_REJECT_FIELD, "entries count 0");
-    s_put_u16 (edit + 9, PROTO_WIRE_BATCH_MAX + 1);
+    proto_put_u16 (edit + 9, PROTO_WIRE_BATCH_MAX + 1);
     s_test_reject (edit, 11, PROTO_REJECT_OVERSIZE, "entries count 1025");
     memcpy (edit, entries, entries_size);
-    s_put_u16 (edit + 11, PROTO_WIRE_STUB_MIN - 1);
+    proto_put_u16 (edit + 11, PROTO_WIRE_STUB_MIN - 1);
     s_test_reject (edit, entries_size, PROTO_REJECT_FIELD, "stub too short");
-    s_put_u16 (edit + 11, 0);
+    proto_put_u16 (edit + 11, 0);
     s_test_reject (edit, entries_size, PROTO_REJECT_FIELD, "stub empty");
-    s_put_u16 (edit + 11, PROTO_STUB_MAX + 1);
+    proto_put_u16 (edit + 11, PROTO_STUB_MAX + 1);
     s_test_reject (edit, entries_size, PROTO_REJECT_OVERSIZE, "stub 2237");
     s_test_reject (edit, 13, PROTO_REJECT_OVERSIZE, "stub 2237, no stub");
     memcpy (edit, entries, entries_size);
-    s_put_u32 (edit + 13 + stub1_len, PROTO_STORED_PAYLOAD_MAX + 1);
+    proto_put_u32 (edit + 13 + stub1_len, PROTO_STORED_PAYLOAD_MAX + 1);
     s_test_reject (edit, entries_size, PROTO_REJECT_OVERSIZE,
                    "payload 1056769");
-    s_put_u32 (edit + 13 + stub1_len, UINT32_MAX);
+    proto_put_u32 (edit + 13 + stub1_len, UINT32_MAX);
     s_test_reject (edit, entries_size, PROTO_REJECT_OVERSIZE,
                    "payload 4 GiB");
-    s_put_u32 (edit + 13 + stub1_len, PROTO_STORED_PAYLOAD_MAX);
+    proto_put_u32 (edit + 13 + stub1_len, PROTO_STORED_PAYLOAD_MAX);
     s_test_reject (edit, entries_size, PROTO_REJECT_TRUNCATED,
                    "payload runs past the end");
     /* Encoder refuses bad items, flags and counts. */
@@ -1608,9 +1521,9 @@ proto_wire_test (bool verbose)
     s_test_reject (edit, size, PROTO_REJECT_NONCANONICAL, "payloads repeat");
     memcpy (edit + 10, ids[2], PROTO_HASH_BYTES);
     s_test_reject (edit, size, PROTO_REJECT_NONCANONICAL, "payloads order");
-    s_put_u16 (edit + 8, 0);
+    proto_put_u16 (edit + 8, 0);
     s_test_reject (edit, 10, PROTO_REJECT_FIELD, "payloads count 0");
-    s_put_u16 (edit + 8, PROTO_WIRE_PAYLOADS_MAX + 1);
+    proto_put_u16 (edit + 8, PROTO_WIRE_PAYLOADS_MAX + 1);
     s_test_reject (edit, size, PROTO_REJECT_OVERSIZE, "payloads count 1025");
     uint8_t two_ids[2][PROTO_HASH_BYTES];
     memcpy (two_ids[0], ids[1], PROTO_HASH_BYTES);
@@ -1634,9 +1547,9 @@ proto_wire_test (bool verbose)
             && !memcmp (f.roster, roster, f.roster_len));
     s_test_frame (buf, size, PROTO_WIRE_ROSTER);
     memcpy (edit, buf, 8);
-    s_put_u32 (edit + 8, 0);
+    proto_put_u32 (edit + 8, 0);
     s_test_reject (edit, 12, PROTO_REJECT_FIELD, "roster empty");
-    s_put_u32 (edit + 8, PROTO_WIRE_ROSTER_MAX + 1);
+    proto_put_u32 (edit + 8, PROTO_WIRE_ROSTER_MAX + 1);
     s_test_reject (edit, 12, PROTO_REJECT_OVERSIZE, "roster 1 MiB + 1");
     assert (proto_wire_encode_roster (roster, 0, 1, buf, sizeof buf) == 0);
     assert (proto_wire_encoded_size (PROTO_WIRE_ROSTER,
@@ -1671,7 +1584,7 @@ proto_wire_test (bool verbose)
     assert (size == 11);
     s_test_frame (buf, size, PROTO_WIRE_ERROR);
     memcpy (edit, buf, size);
-    s_put_u16 (edit + 8, 0);
+    proto_put_u16 (edit + 8, 0);
     s_test_reject (edit, size, PROTO_REJECT_FIELD, "error code 0");
     size = proto_wire_encode_error (PROTO_WIRE_ERR_BUSY, "busy", 4, 18, buf,
                                     sizeof buf);

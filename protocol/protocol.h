@@ -4,6 +4,7 @@
 #ifndef PROTOCOL_H
 #define PROTOCOL_H
 
+#include "proto_bytes.h"
 #include "proto_crypto.h"
 #include "proto_reject.h"
 #include "proto_level.h"
