@@ -90,6 +90,27 @@ proto_reject_t
                        size_t stub_len, const uint8_t *payload,
                        size_t payload_len, uint8_t id[PROTO_HASH_BYTES]);
 
+/* One entry for node_store_append_batch. All pointers borrowed.             */
+typedef struct {
+    const uint8_t *stub;            /* header || signature, untrusted        */
+    size_t stub_len;
+    const uint8_t *payload;         /* stored form, or NULL for header only  */
+    size_t payload_len;
+} node_append_t;
+
+/* ------------------------------------------------------------------------
+   Append n entries (replication batches) in ONE durable transaction. Each
+   entry is checked exactly as by node_store_append, in order, so an entry
+   may build on one earlier in the batch; results[i] gets its reason, and
+   ids[i] (ids may be NULL) BLAKE2b-256 of its stub. Returns PROTO_OK once
+   the transaction is committed (whatever the individual results), or
+   PROTO_REJECT_STORAGE when it could not be (then every results[i] is
+   PROTO_REJECT_STORAGE and nothing is written; see last_error).            */
+proto_reject_t
+    node_store_append_batch (node_store_t *self, const node_append_t *items,
+                             size_t n, proto_reject_t *results,
+                             uint8_t (*ids)[PROTO_HASH_BYTES]);
+
 /* An entry as the read functions hand it to a visitor. All pointers are
    borrowed and valid only during the visitor call (they point into the
    LMDB map); copy what you keep.                                            */
@@ -147,6 +168,24 @@ uint64_t
    store occupies on disk, for benchmarks.                                   */
 uint64_t
     node_store_disk_bytes (node_store_t *self);
+
+/* Fork evidence as node_store_forks hands it over: the author, the seq,
+   the stub held in the log, the other stub signed for the same seq, and
+   when this node saw the conflict. Pointers borrowed for the call only.
+   Return 0 to continue, non-zero to stop (returned by node_store_forks).   */
+typedef int (node_store_fork_fn) (const uint8_t author[PROTO_PK_BYTES],
+                                  uint64_t seq, const uint8_t *held,
+                                  size_t held_len, const uint8_t *other,
+                                  size_t other_len, uint64_t detected_ms,
+                                  void *arg);
+
+/* ------------------------------------------------------------------------
+   Visit every fork evidence record (author key, then seq order). An author
+   with evidence is frozen. Returns 0 when done, visit's non-zero result,
+   or -1 on a storage error.                                                 */
+int
+    node_store_forks (node_store_t *self, node_store_fork_fn *visit,
+                      void *arg);
 
 /* Counters from a fsck run.                                                 */
 typedef struct {
