@@ -433,6 +433,15 @@ s_read_record (const char *path, bool check_mode,
             != 0
         || bin_len != S_RECORD_BYTES || b64_end != b64 + b64_len)
         return KEYS_LOAD_MALFORMED;
+    /* Debian 12's libsodium decodes any byte >= 0x80 as '/' (a signed-char
+       comparison, fixed upstream): accept only the canonical encoding, the
+       one this record re-encodes to.                                       */
+    char canonical[sodium_base64_ENCODED_LEN (S_RECORD_BYTES,
+                                              sodium_base64_VARIANT_ORIGINAL)];
+    sodium_bin2base64 (canonical, sizeof canonical, record, S_RECORD_BYTES,
+                       sodium_base64_VARIANT_ORIGINAL);
+    if (strlen (canonical) != b64_len || memcmp (canonical, b64, b64_len) != 0)
+        return KEYS_LOAD_MALFORMED;
 
     uint8_t sum[PROTO_HASH_BYTES];
     proto_hash (sum, record, S_OFF_CHECKSUM);
@@ -740,6 +749,32 @@ keys_secret_test (bool verbose)
         loaded = keys_secret_load (bad_path, NULL, &result);
         assert (loaded && result == KEYS_LOAD_OK);
         keys_secret_destroy (&loaded);
+    }
+    {
+        /* Regressions from fuzzing: the title key in uppercase hex, and a
+           '/' in the base64 replaced by a byte >= 0x80 (which Debian 12's
+           libsodium decodes as '/'), are not the canonical file.         */
+        char copy[sizeof text];
+        memcpy (copy, text, len);
+        char *hex = copy + S_TITLE_LEN;
+        size_t letter = strcspn (hex, "abcdef");
+        hex[letter] = (char) (hex[letter] - 'a' + 'A');
+        s_write_file (bad_path, copy, len, 0600);
+        s_expect_load (bad_path, NULL, KEYS_LOAD_MALFORMED);
+        memcpy (copy, text, len);
+        char *slash = memchr (copy + b64_at, '/', b64_len);
+        if (!slash)
+            slash = memchr (copy + b64_at, '+', b64_len);
+        if (slash) {
+            *slash = (char) 0xff;
+            s_write_file (bad_path, copy, len, 0600);
+            s_expect_load (bad_path, NULL, KEYS_LOAD_MALFORMED);
+        }
+        /* A byte >= 0x80 anywhere in the line is refused too.             */
+        memcpy (copy, text, len);
+        copy[b64_at + 5] = (char) 0x80;
+        s_write_file (bad_path, copy, len, 0600);
+        s_expect_load (bad_path, NULL, KEYS_LOAD_MALFORMED);
     }
     s_write_file (bad_path, text, len - 1, 0600);         /* no final LF   */
     s_expect_load (bad_path, NULL, KEYS_LOAD_MALFORMED);

@@ -21,6 +21,10 @@ static const char *s_fields[SIGFILE_FIELDS] = {
 
 static void
 s_err (char *err, size_t errlen, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
+static void
+s_err (char *err, size_t errlen, const char *fmt, ...)
 {
     if (!err || !errlen)
         return;
@@ -128,8 +132,19 @@ keys_sigfile_parse (keys_sigfile_t *self, const char *text, size_t len,
             break;
         }
         if (bad) {
+            //  The value is untrusted: quote it printable and short, so a
+            //  signature file cannot send escape sequences to a terminal.
+            char quoted[44];
+            size_t q = 0;
+            for (size_t i = 0; i < value_len && q < 40; i++) {
+                unsigned char c = (unsigned char) value[i];
+                quoted[q++] = c >= 0x20 && c < 0x7f ? (char) c : '?';
+            }
+            quoted[q] = 0;
+            if (value_len > 40)
+                strcat (quoted, "...");
             s_err (err, errlen, "line %zu: invalid %s \"%s\"", line_no,
-                   s_fields[field], value);
+                   s_fields[field], quoted);
             return -1;
         }
         cursor = eol + 1;
@@ -222,6 +237,11 @@ keys_sigfile_test (bool verbose)
                                 sizeof err) == -1);
     assert (strstr (err, "line 2"));
     free (overflow);
+    //  An invalid value is quoted without control characters.
+    const char *escape = "ceptoar-roster-signature: \x1b[31m\n";
+    assert (keys_sigfile_parse (&parsed, escape, strlen (escape), err,
+                                sizeof err) == -1);
+    assert (!strchr (err, 0x1b));
     free (bad);
     //  A name that is not a valid member name cannot be formatted.
     strcpy (sigfile.signer, "bad name");

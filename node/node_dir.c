@@ -31,6 +31,10 @@ struct _node_dir_t {
 
 static void
 s_err (char *err, size_t errlen, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
+static void
+s_err (char *err, size_t errlen, const char *fmt, ...)
 {
     if (!err || errlen == 0)
         return;

@@ -55,7 +55,9 @@ void
     proto_hex_encode (char *out, const uint8_t *bin, size_t len);
 
 /* ------------------------------------------------------------------------
-   Decodes exactly 2 * len hex characters (either case) from hex into bin.
+   Decodes exactly 2 * len LOWERCASE hex characters from hex into bin
+   (every ceptoar format writes lowercase; accepting one case only keeps
+   one encoding per value; a CLI lowercases what a person types first).
    hex must be NUL-terminated right after them. Returns 0, or -1 on any
    other length or a non-hex character (bin is then unspecified).            */
 int

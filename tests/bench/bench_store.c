@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MPL-2.0 */
 /* bench_store: throughput, latency and size figures of the LMDB store. */
 
-/* Usage: bench_store [--quick] [--dir DIR] [--runs N] [--keep]
+/* Usage: bench_store [--quick] [--dir DIR] [--runs N] [--keep] [--batch N]
 
    Prints, as medians of N runs (default 5) on this machine (each store
    rate is paired with a raw rate measured just before it, and its target
@@ -33,7 +33,9 @@
 #include "../../node/node_store.h"
 
 #define BODY_BYTES 300
-#define BATCH 256
+#define BATCH_DEFAULT 256
+#define BATCH_MAX 8192
+static size_t s_batch = BATCH_DEFAULT;   /* entries per post call, --batch */
 #define MAX_RUNS 15
 
 typedef struct {
@@ -206,14 +208,14 @@ s_raw_rate (size_t n, bool verify)
 static double
 s_post_rate (const bench_t *b, const fixture_t *f, const char *dir)
 {
-    node_post_t *posts = malloc (BATCH * sizeof *posts);
-    uint8_t (*ids)[PROTO_HASH_BYTES] = malloc (BATCH * PROTO_HASH_BYTES);
+    node_post_t *posts = malloc (s_batch * sizeof *posts);
+    uint8_t (*ids)[PROTO_HASH_BYTES] = malloc (s_batch * PROTO_HASH_BYTES);
     assert (posts && ids);
-    s_post_setup (f, posts, BATCH);
+    s_post_setup (f, posts, s_batch);
     node_store_t *store = s_open (f, dir);
     double t0 = s_now ();
     for (size_t done = 0; done < b->post_n;) {
-        size_t n = b->post_n - done < BATCH ? b->post_n - done : BATCH;
+        size_t n = b->post_n - done < s_batch ? b->post_n - done : s_batch;
         proto_reject_t r = node_store_post (store, f->key, posts, n, ids);
         if (r != PROTO_OK) {
             fprintf (stderr, "bench_store: post: %s (%s)\n",
@@ -290,6 +292,15 @@ main (int argc, char *argv[])
             b.keep = true;
         else if (!strcmp (argv[i], "--dir") && i + 1 < argc)
             b.dir = argv[++i];
+        else if (!strcmp (argv[i], "--batch") && i + 1 < argc) {
+            long batch = strtol (argv[++i], NULL, 10);
+            if (batch < 1 || batch > BATCH_MAX) {
+                fprintf (stderr, "bench_store: --batch takes 1..%d\n",
+                         BATCH_MAX);
+                return 2;
+            }
+            s_batch = (size_t) batch;
+        }
         else if (!strcmp (argv[i], "--runs") && i + 1 < argc) {
             b.runs = atoi (argv[++i]);
             if (b.runs < 1 || b.runs > MAX_RUNS) {
@@ -301,7 +312,7 @@ main (int argc, char *argv[])
         else {
             fprintf (stderr,
                      "usage: bench_store [--quick] [--dir DIR] [--runs N] "
-                     "[--keep]\n");
+                     "[--keep] [--batch N]\n");
             return 2;
         }
     }
@@ -383,9 +394,9 @@ main (int argc, char *argv[])
 
     printf ("(a) raw Ed25519, one core: sign %.0f/s, verify %.0f/s\n",
             sign_rate, verify_rate);
-    printf ("(b) post, batches of %d, %zu entries: %.0f entries/s = %.0f%% "
+    printf ("(b) post, batches of %zu, %zu entries: %.0f entries/s = %.0f%% "
             "of sign (target >= 70%%) %s\n",
-            BATCH, b.post_n, post_rate, 100 * post_ratio,
+            s_batch, b.post_n, post_rate, 100 * post_ratio,
             s_verdict (post_ratio >= 0.70));
     printf ("(c) durable single post, %zu posts: p50 %.3f ms, p99 %.3f ms "
             "(target p50 < 1 ms) %s\n",

@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* fuzz_payload: libFuzzer harness for the plaintext payload decoder. */
+
+/* The input is a stored plaintext payload (docs/protocol.md §6), as a peer
+   or a store could hand it to proto_payload_decode. Besides "no crash, no
+   sanitizer report", it checks the properties the format promises:
+
+   - a refusal is one of the decoding reasons (1..8);
+   - a decoded payload starts with the plaintext magic, its text fields
+     borrow from the input, and it re-encodes to exactly the input bytes
+     (one encoding per value), refusing a buffer one byte short;
+   - decoding the re-encoding gives the same value;
+   - no proper prefix of a valid payload is valid (the format is
+     self-delimiting: a truncated payload is never mistaken for another).
+
+   A broken property aborts, so libFuzzer reports it as a crash.            */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "protocol.h"
+
+/* Each property has a name. A long run can go on past a violation that
+   is reported but not fixed yet: CEPTOAR_FUZZ_IGNORE=name[,name...]
+   (docs/testing.md). "harness" names the harness's own needs.              */
+#define FUZZ_CHECK(name, cond)                                                 \
+    do {                                                                       \
+        if (!(cond) && !s_ignored (name)) {                                    \
+            fprintf (stderr, "%s:%d: property %s violated: %s\n", __FILE__,    \
+                     __LINE__, name, #cond);                                   \
+            abort ();                                                          \
+        }                                                                      \
+    } while (0)
+
+int LLVMFuzzerInitialize (int *argc, char ***argv);
+int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
+
+/* ------------------------------------------------------------------------
+   True if CEPTOAR_FUZZ_IGNORE lists name. Only read when a check fails.    */
+static bool
+s_ignored (const char *name)
+{
+    const char *list = getenv ("CEPTOAR_FUZZ_IGNORE");
+    size_t len = strlen (name);
+    while (list && *list) {
+        const char *comma = strchr (list, ',');
+        size_t n = comma ? (size_t) (comma - list) : strlen (list);
+        if (n == len && !memcmp (list, name, len))
+            return true;
+        list = comma ? comma + 1 : NULL;
+    }
+    return false;
+}
+
+/* ------------------------------------------------------------------------
+   Same text, compared by content.                                           */
+static bool
+s_text_eq (const char *a, size_t a_len, const char *b, size_t b_len)
+{
+    return a_len == b_len && (a_len == 0 || !memcmp (a, b, a_len));
+}
+
+/* ------------------------------------------------------------------------
+   Field-by-field equality of two decoded payloads.                          */
+static bool
+s_payload_eq (const proto_payload_t *a, const proto_payload_t *b)
+{
+    if (a->kind != b->kind || a->severity != b->severity
+        || a->sector_count != b->sector_count
+        || memcmp (a->sectors, b->sectors, a->sector_count)
+        || !s_text_eq (a->title, a->title_len, b->title, b->title_len)
+        || !s_text_eq (a->body, a->body_len, b->body, b->body_len)
+        || a->ref_count != b->ref_count
+        || a->attachment_count != b->attachment_count
+        || a->reporter_type != b->reporter_type
+        || !s_text_eq (a->reporter_name, a->reporter_name_len, b->reporter_name,
+                       b->reporter_name_len)
+        || a->reporter_sector != b->reporter_sector)
+        return false;
+    for (size_t i = 0; i < a->ref_count; i++)
+        if (a->refs[i].relation != b->refs[i].relation
+            || memcmp (a->refs[i].id, b->refs[i].id, PROTO_HASH_BYTES))
+            return false;
+    for (size_t i = 0; i < a->attachment_count; i++) {
+        const proto_attachment_t *x = &a->attachments[i];
+        const proto_attachment_t *y = &b->attachments[i];
+        if (memcmp (x->hash, y->hash, PROTO_HASH_BYTES) || x->size != y->size
+            || !s_text_eq (x->name, x->name_len, y->name, y->name_len))
+            return false;
+    }
+    return true;
+}
+
+/* ------------------------------------------------------------------------
+   True if text[0..len) lies inside data[0..size) (or is empty).            */
+static bool
+s_borrows (const char *text, size_t len, const uint8_t *data, size_t size)
+{
+    if (len == 0)
+        return true;
+    const uint8_t *p = (const uint8_t *) text;
+    return p >= data && len <= size && p - data <= (ptrdiff_t) (size - len);
+}
+
+int
+LLVMFuzzerInitialize (int *argc, char ***argv)
+{
+    (void) argc;
+    (void) argv;
+    if (proto_init () != 0)
+        abort ();
+    return 0;
+}
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+{
+    proto_payload_t payload;
+    proto_reject_t rc = proto_payload_decode (&payload, data, size);
+    if (rc != PROTO_OK) {
+        FUZZ_CHECK ("payload-reason",
+                    rc >= PROTO_REJECT_TRUNCATED && rc <= PROTO_REJECT_UTF8);
+        return 0;
+    }
+    FUZZ_CHECK ("payload-decode", proto_payload_is_plaintext (data, size));
+    FUZZ_CHECK ("payload-decode",
+                s_borrows (payload.title, payload.title_len, data, size));
+    FUZZ_CHECK ("payload-decode",
+                s_borrows (payload.body, payload.body_len, data, size));
+    FUZZ_CHECK ("payload-decode",
+                s_borrows (payload.reporter_name, payload.reporter_name_len,
+                           data, size));
+    for (size_t i = 0; i < payload.attachment_count; i++)
+        FUZZ_CHECK ("payload-decode",
+                    s_borrows (payload.attachments[i].name,
+                               payload.attachments[i].name_len, data, size));
+
+    /* One encoding per value: the re-encoding is the input, byte for
+       byte, and the encoder refuses a buffer that is one byte short.       */
+    FUZZ_CHECK ("payload-round-trip",
+                proto_payload_encoded_size (&payload) == size);
+    uint8_t *again = malloc (size);
+    FUZZ_CHECK ("harness", again);
+    FUZZ_CHECK ("payload-round-trip",
+                proto_payload_encode (&payload, again, size) == size);
+    FUZZ_CHECK ("payload-round-trip", memcmp (again, data, size) == 0);
+    FUZZ_CHECK ("payload-round-trip",
+                proto_payload_encode (&payload, again, size - 1) == 0);
+
+    proto_payload_t decoded;
+    FUZZ_CHECK ("payload-round-trip",
+                proto_payload_decode (&decoded, again, size) == PROTO_OK);
+    FUZZ_CHECK ("payload-round-trip", s_payload_eq (&payload, &decoded));
+    free (again);
+
+    /* Self-delimiting: a valid payload minus its last byte is refused.     */
+    FUZZ_CHECK ("payload-prefix",
+                proto_payload_decode (&decoded, data, size - 1) != PROTO_OK);
+    return 0;
+}
