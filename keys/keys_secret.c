@@ -859,7 +859,7 @@ keys_secret_test (bool verbose)
     /* A corrupted encrypted file is MALFORMED before any KDF work, never
        BAD_PASSPHRASE.                                                       */
     len = s_read_file (enc_path, text, sizeof text);
-    line2 = memchr (text, '\n', len) + 1;
+    line2 = (char *) memchr (text, '\n', len) + 1;
     b64_at = (size_t) (line2 - text);
     text[b64_at + 150] = text[b64_at + 150] == 'A' ? 'B' : 'A';
     s_write_file (bad_path, text, len, 0600);
