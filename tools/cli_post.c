@@ -6,6 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "../node/node_control.h"
+
+/* How long post waits for a running node to answer. */
+#define CLI_POST_TIMEOUT_MS 30000
 
 #define ERR_LEN 512
 
@@ -18,7 +22,8 @@ static const char *s_usage =
     "                    [--receipt] [--urgent] [--passphrase-file FILE]\n"
     "\n"
     "Signs a new entry with the node's key and stores it durably; prints\n"
-    "its id when (and only when) it is safely on disk.\n"
+    "its id when (and only when) it is safely on disk. If ceptoard runs for\n"
+    "NODEDIR the entry goes through it; otherwise into the store directly.\n"
     "\n"
     "  --kind KIND        early-warning, incident, attack-technique, "
     "recovery,\n"
@@ -38,7 +43,8 @@ static const char *s_usage =
     "  --anonymous        reporter shown only as this node's sector\n"
     "  --receipt          ask receivers for delivery receipts\n"
     "  --urgent           deliver ahead of bulk traffic\n"
-    "  --passphrase-file FILE  read the key's passphrase from FILE\n";
+    "  --passphrase-file FILE  read the key's passphrase from FILE (not needed\n"
+    "                     when ceptoard runs: the node signs with its key)\n";
 
 static int
 s_add_ref (node_dir_t *dir, proto_payload_t *payload, const char *text)
@@ -78,7 +84,7 @@ s_add_ref (node_dir_t *dir, proto_payload_t *payload, const char *text)
 
 static uint8_t *
 s_seal (const keys_roster_t *roster, const proto_audience_t *audience,
-        const keys_secret_t *key, const uint8_t *plain, size_t len,
+        const keys_member_t *author, const uint8_t *plain, size_t len,
         size_t *sealed_len)
 {
     proto_recipient_t recipients[PROTO_SEAL_MAX_RECIPIENTS];
@@ -92,23 +98,22 @@ s_seal (const keys_roster_t *roster, const proto_audience_t *audience,
         memcpy (recipients[n].sign_pk, member->card.sign_pk, PROTO_PK_BYTES);
         memcpy (recipients[n].box_pk, member->card.box_pk, PROTO_BOXPK_BYTES);
         n++;
-        if (!memcmp (member->card.sign_pk, keys_secret_sign_pk (key),
+        if (!memcmp (member->card.sign_pk, author->card.sign_pk,
                      PROTO_PK_BYTES))
             author_named = true;
     }
+    //  The author can always read its own RED entries.
     if (!author_named) {
-        memcpy (recipients[n].sign_pk, keys_secret_sign_pk (key),
-                PROTO_PK_BYTES);
-        memcpy (recipients[n].box_pk, keys_secret_box_pk (key),
-                PROTO_BOXPK_BYTES);
+        memcpy (recipients[n].sign_pk, author->card.sign_pk, PROTO_PK_BYTES);
+        memcpy (recipients[n].box_pk, author->card.box_pk, PROTO_BOXPK_BYTES);
         n++;
     }
     size_t cap = proto_seal_size (len, n);
     uint8_t *sealed = malloc (cap);
     if (!sealed)
         return NULL;
-    *sealed_len = proto_seal (plain, len, keys_secret_sign_pk (key),
-                              recipients, n, sealed, cap);
+    *sealed_len = proto_seal (plain, len, author->card.sign_pk, recipients,
+                              n, sealed, cap);
     if (*sealed_len == 0) {
         free (sealed);
         return NULL;
@@ -288,19 +293,10 @@ cli_post (int argc, char *argv[])
                     "node:NAME[,NAME...]");
         goto done;
     }
-    key = tool_open_key (node_dir_key_path (dir), pass_file, &rc);
-    if (!key)
-        goto done;
-    rc = TOOL_EXIT_USAGE;
-    if (memcmp (keys_secret_sign_pk (key), node_dir_self_pk (dir),
-                PROTO_PK_BYTES) != 0) {
-        tool_error ("the key file does not match this node's configured key");
-        goto done;
-    }
     post.payload = encoded;
     post.payload_len = encoded_len;
     if (level == PROTO_LEVEL_RED) {
-        sealed = s_seal (roster, &post.audience, key, encoded, encoded_len,
+        sealed = s_seal (roster, &post.audience, self, encoded, encoded_len,
                          &sealed_len);
         if (!sealed) {
             tool_error ("cannot seal the RED payload to its recipients");
@@ -310,12 +306,34 @@ cli_post (int argc, char *argv[])
         post.payload_len = sealed_len;
     }
     uint8_t id[1][PROTO_HASH_BYTES];
-    proto_reject_t reason = node_store_post (node_dir_store (dir), key, &post,
-                                             1, id);
+    proto_reject_t reason;
+    char reason_text[512] = "";
+    if (node_control_daemon_running (dir_path)) {
+        //  The running node signs, stores and shares it; it holds the key.
+        reason = node_control_post (dir_path, post.level, post.flags,
+                                    &post.audience, post.payload,
+                                    post.payload_len, CLI_POST_TIMEOUT_MS,
+                                    id[0], reason_text, sizeof reason_text);
+    }
+    else {
+        key = tool_open_key (node_dir_key_path (dir), pass_file, &rc);
+        if (!key)
+            goto done;
+        rc = TOOL_EXIT_USAGE;
+        if (memcmp (keys_secret_sign_pk (key), node_dir_self_pk (dir),
+                    PROTO_PK_BYTES) != 0) {
+            tool_error ("the key file does not match this node's configured "
+                        "key");
+            goto done;
+        }
+        reason = node_store_post (node_dir_store (dir), key, &post, 1, id);
+        if (reason == PROTO_REJECT_STORAGE)
+            snprintf (reason_text, sizeof reason_text, "%s",
+                      node_store_last_error (node_dir_store (dir)));
+    }
     if (reason != PROTO_OK) {
         if (reason == PROTO_REJECT_STORAGE)
-            tool_error ("not posted: the store cannot write: %s",
-                        node_store_last_error (node_dir_store (dir)));
+            tool_error ("not posted: %s", reason_text);
         else if (reason == PROTO_REJECT_FROZEN)
             tool_error ("not posted: this node's chain is frozen because a "
                         "fork of it was recorded (two different entries with "

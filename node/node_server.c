@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* node_server: ceptoard's central actor: store writer and control server. */
+
+/* The store has one writer, this actor. Requests arrive on a ROUTER bound
+   to ipc://NODEDIR/control.sock (node_control.h). POSTs that are waiting
+   together are signed and committed in ONE durable transaction (group
+   commit), and each client gets its id only after that commit. If a batch
+   is refused as a whole, its posts are retried one by one so that one bad
+   request cannot take the others down with it.                              */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "node_control.h"
+#include "node_server.h"
+
+typedef struct {
+    zsock_t *pipe;               /* to the caller                           */
+    zsock_t *control;            /* ROUTER for ceptoar clients              */
+    char endpoint[256];          /* control endpoint, ipc://...             */
+    node_dir_t *node;            /* node directory and store (owned)        */
+    keys_secret_t *key;          /* node key (owned)                        */
+    bool verbose;
+} self_t;
+
+/* One POST waiting in a batch.                                              */
+typedef struct {
+    zframe_t *client;            /* ROUTER identity to reply to             */
+    zmsg_t *msg;                 /* the request, kept for its frames        */
+    node_post_t post;            /* borrows payload bytes from msg          */
+} s_pending_t;
+
+static void
+s_self_destroy (self_t **self_p)
+{
+    self_t *self = *self_p;
+    if (!self)
+        return;
+    zsock_destroy (&self->control);
+    if (self->endpoint[0] && !strncmp (self->endpoint, "ipc://", 6))
+        unlink (self->endpoint + 6);
+    node_dir_destroy (&self->node);
+    keys_secret_destroy (&self->key);
+    free (self);
+    *self_p = NULL;
+}
+
+static self_t *
+s_self_new (zsock_t *pipe, node_server_args_t *args)
+{
+    self_t *self = calloc (1, sizeof *self);
+    assert (self);
+    self->pipe = pipe;
+    self->node = args->node;
+    self->key = args->key;
+    self->verbose = args->verbose;
+    args->node = NULL;
+    args->key = NULL;
+    if (node_control_endpoint (node_dir_path (self->node), self->endpoint,
+                               sizeof self->endpoint) != 0) {
+        zsys_error ("control: the node directory path is too long for an "
+                    "ipc endpoint (at most %d bytes): move it",
+                    NODE_CONTROL_PATH_MAX);
+        self->endpoint[0] = 0;
+        s_self_destroy (&self);
+        return NULL;
+    }
+    //  A socket file left by a killed daemon would make bind fail; we hold
+    //  the daemon lock, so no live daemon owns it.
+    unlink (self->endpoint + 6);
+    self->control = zsock_new (ZMQ_ROUTER);
+    if (!self->control || zsock_bind (self->control, "%s", self->endpoint)
+                              != 0) {
+        zsys_error ("control: cannot bind %s", self->endpoint);
+        self->endpoint[0] = 0;
+        s_self_destroy (&self);
+        return NULL;
+    }
+    return self;
+}
+
+static void
+s_reply (self_t *self, zframe_t *client, const char *status,
+         const char *first, const char *second)
+{
+    zmsg_t *reply = zmsg_new ();
+    zmsg_append (reply, &client);
+    zmsg_addstr (reply, status);
+    zmsg_addstr (reply, first);
+    zmsg_addstr (reply, second);
+    zmsg_send (&reply, self->control);
+}
+
+static void
+s_reply_reason (self_t *self, zframe_t *client, proto_reject_t reason)
+{
+    char code[16];
+    snprintf (code, sizeof code, "%d", (int) reason);
+    const char *text = reason == PROTO_REJECT_STORAGE
+                           ? node_store_last_error (node_dir_store (self->node))
+                           : proto_reject_name (reason);
+    s_reply (self, client, "ERROR", code, text);
+}
+
+//  --------------------------------------------------------------------------
+//  Parse a POST's frames into pending->post. Returns 0, or -1 if malformed.
+
+static int
+s_parse_post (zmsg_t *msg, s_pending_t *pending)
+{
+    if (zmsg_size (msg) != 5)
+        return -1;
+    zframe_t *frame = zmsg_first (msg);           //  "POST"
+    char level[8] = "", flags[8] = "";
+    frame = zmsg_next (msg);
+    if (zframe_size (frame) >= sizeof level)
+        return -1;
+    memcpy (level, zframe_data (frame), zframe_size (frame));
+    frame = zmsg_next (msg);
+    if (zframe_size (frame) >= sizeof flags)
+        return -1;
+    memcpy (flags, zframe_data (frame), zframe_size (frame));
+    zframe_t *audience = zmsg_next (msg);
+    zframe_t *payload = zmsg_next (msg);
+    memset (&pending->post, 0, sizeof pending->post);
+    int level_value = atoi (level);
+    int flags_value = atoi (flags);
+    if (!proto_level_valid (level_value) || flags_value < 0
+        || flags_value > 255)
+        return -1;
+    size_t used = 0;
+    if (proto_audience_decode (&pending->post.audience,
+                               zframe_data (audience), zframe_size (audience),
+                               &used) != PROTO_OK
+        || used != zframe_size (audience))
+        return -1;
+    pending->post.level = (proto_level_t) level_value;
+    pending->post.flags = (uint8_t) flags_value;
+    pending->post.payload = zframe_data (payload);
+    pending->post.payload_len = zframe_size (payload);
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Commit the batch: all at once, or one by one if the batch is refused.
+
+static void
+s_commit_batch (self_t *self, s_pending_t *batch, size_t n)
+{
+    node_store_t *store = node_dir_store (self->node);
+    node_post_t posts[NODE_SERVER_BATCH_MAX];
+    uint8_t (*ids)[PROTO_HASH_BYTES] = malloc (n * PROTO_HASH_BYTES);
+    assert (ids);
+    for (size_t i = 0; i < n; i++)
+        posts[i] = batch[i].post;
+    proto_reject_t reason = node_store_post (store, self->key, posts, n, ids);
+    for (size_t i = 0; i < n; i++) {
+        proto_reject_t own = reason;
+        if (reason != PROTO_OK && n > 1)
+            own = node_store_post (store, self->key, &posts[i], 1, &ids[i]);
+        if (own == PROTO_OK) {
+            char hex[2 * PROTO_HASH_BYTES + 1];
+            proto_hex_encode (hex, ids[i], PROTO_HASH_BYTES);
+            if (self->verbose)
+                zsys_info ("post: stored %.16s", hex);
+            s_reply (self, batch[i].client, "OK", hex, "");
+        }
+        else {
+            zsys_warning ("post: refused (%s)", proto_reject_name (own));
+            s_reply_reason (self, batch[i].client, own);
+        }
+        batch[i].client = NULL;
+        zmsg_destroy (&batch[i].msg);
+    }
+    free (ids);
+}
+
+//  --------------------------------------------------------------------------
+//  Take every request waiting on the control socket (up to a batch) and
+//  answer them; POSTs go to the store together.
+
+static void
+s_handle_control (self_t *self)
+{
+    s_pending_t *batch = calloc (NODE_SERVER_BATCH_MAX, sizeof *batch);
+    assert (batch);
+    size_t n = 0;
+    while (n < NODE_SERVER_BATCH_MAX
+           && (zsock_events (self->control) & ZMQ_POLLIN)) {
+        zmsg_t *msg = zmsg_recv (self->control);
+        if (!msg)
+            break;
+        zframe_t *client = zmsg_pop (msg);
+        char *command = zmsg_popstr (msg);
+        if (command && streq (command, "POST")) {
+            zmsg_pushstr (msg, "POST");
+            batch[n].client = client;
+            batch[n].msg = msg;
+            if (s_parse_post (msg, &batch[n]) == 0) {
+                n++;
+                msg = NULL;
+                client = NULL;
+            }
+            else {
+                zsys_warning ("control: malformed POST refused");
+                s_reply_reason (self, client, PROTO_REJECT_FIELD);
+                client = NULL;
+                zmsg_destroy (&batch[n].msg);
+                msg = NULL;
+            }
+        }
+        else if (command && streq (command, "PING")) {
+            char version[24];
+            snprintf (version, sizeof version, "%llu",
+                      (unsigned long long) keys_roster_version (
+                          node_dir_roster (self->node)));
+            s_reply (self, client, "PONG", node_dir_name (self->node),
+                     version);
+            client = NULL;
+        }
+        else {
+            zsys_warning ("control: unknown command refused");
+            s_reply (self, client, "ERROR", "6", "unknown command");
+            client = NULL;
+        }
+        zstr_free (&command);
+        zframe_destroy (&client);
+        zmsg_destroy (&msg);
+    }
+    if (n)
+        s_commit_batch (self, batch, n);
+    free (batch);
+}
+
+void
+node_server_actor (zsock_t *pipe, void *args)
+{
+    node_server_args_t *start = (node_server_args_t *) args;
+    self_t *self = s_self_new (pipe, start);
+    start->started = self != NULL;
+    zsock_signal (pipe, self ? 0 : 1);
+    if (!self)
+        return;
+    zsys_info ("%s: serving %s", node_dir_name (self->node), self->endpoint);
+    zpoller_t *poller = zpoller_new (pipe, self->control, NULL);
+    while (true) {
+        zsock_t *which = (zsock_t *) zpoller_wait (poller, -1);
+        if (which == pipe) {
+            char *command = zstr_recv (pipe);
+            bool term = !command || streq (command, "$TERM");
+            zstr_free (&command);
+            if (term)
+                break;
+        }
+        else if (which == self->control)
+            s_handle_control (self);
+        else if (zpoller_terminated (poller))
+            break;
+    }
+    zpoller_destroy (&poller);
+    s_self_destroy (&self);
+}
