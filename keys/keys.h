@@ -10,5 +10,7 @@
 #include "keys_roster.h"
 #include "keys_disclosure.h"
 #include "keys_sigfile.h"
+#include "keys_share.h"
+#include "keys_transcript.h"
 
 #endif

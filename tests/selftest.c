@@ -37,6 +37,8 @@ static const selftest_t s_tests[] = {
     { "keys_roster", keys_roster_test },
     { "keys_disclosure", keys_disclosure_test },
     { "keys_sigfile", keys_sigfile_test },
+    { "keys_share", keys_share_test },
+    { "keys_transcript", keys_transcript_test },
     { "node_store", node_store_test },
 };
 #define TEST_COUNT (sizeof (s_tests) / sizeof (s_tests[0]))

@@ -21,6 +21,8 @@
 
 #include "../keys/keys.h"
 #include "tool_util.h"
+#include "keys_cmd_share.h"
+#include "keys_cmd_transcript.h"
 
 #define ERR_LEN 512
 
@@ -36,6 +38,10 @@ static const char *s_usage_main =
     "  roster combine  attach signatures to a draft; refuses below "
     "threshold\n"
     "  roster verify   verify a roster chain from its genesis\n"
+    "  split           split a node's secret key into k-of-n custodian "
+    "shares\n"
+    "  recover         rebuild a secret key file from k shares\n"
+    "  transcript verify  check a ceremony transcript and print it\n"
     "\n"
     "'ceptoar-keys COMMAND --help' describes each command.\n"
     "exit status: 0 success, 1 verification or policy failure, 2 usage or "
@@ -45,6 +51,7 @@ static const char *s_usage_gen =
     "usage: ceptoar-keys gen --name NAME --sector SECTOR --out DIR\n"
     "                        [--endpoint ENDPOINT]...\n"
     "                        [--passphrase-file FILE | --no-passphrase]\n"
+    "                        [--transcript FILE]\n"
     "\n"
     "Generates a node's Ed25519 signing key and X25519 key and writes\n"
     "  DIR/node.key   the secret keys, encrypted with a passphrase, mode 0600\n"
@@ -57,7 +64,10 @@ static const char *s_usage_gen =
     "  --sector SECTOR        telecom, banking, electricity, water, ... (21)\n"
     "  --endpoint ENDPOINT    where peers reach this node, tcp://HOST:PORT\n"
     "  --passphrase-file FILE read the passphrase from FILE's first line\n"
-    "  --no-passphrase        leave the key unencrypted (tests, automation)\n";
+    "  --no-passphrase        leave the key unencrypted (tests, automation)\n"
+    "  --transcript FILE      append a signed record of this step to the\n"
+    "                         ceremony transcript FILE (signed by the new "
+    "key)\n";
 
 static const char *s_usage_draft =
     "usage: ceptoar-keys roster draft --threshold T --card FILE...\n"
@@ -79,7 +89,8 @@ static const char *s_usage_draft =
 
 static const char *s_usage_sign =
     "usage: ceptoar-keys roster sign --key KEYFILE [--yes]\n"
-    "                   [--passphrase-file FILE] --out SIGFILE DRAFT\n"
+    "                   [--passphrase-file FILE] [--transcript FILE]\n"
+    "                   --out SIGFILE DRAFT\n"
     "\n"
     "Shows the draft (version, threshold, members with fingerprints,\n"
     "groups), asks for confirmation, and writes a detached signature.\n"
@@ -90,7 +101,9 @@ static const char *s_usage_sign =
     "  --yes                  do not ask (scripts); the summary is still "
     "shown\n"
     "  --passphrase-file FILE read the key's passphrase from FILE\n"
-    "  --out SIGFILE          the signature file to write (never replaced)\n";
+    "  --out SIGFILE          the signature file to write (never replaced)\n"
+    "  --transcript FILE      append a signed record of this signing to the\n"
+    "                         ceremony transcript FILE\n";
 
 static const char *s_usage_combine =
     "usage: ceptoar-keys roster combine [--from PREVIOUS] --out ROSTER\n"
@@ -177,14 +190,16 @@ s_cmd_gen (int argc, char *argv[])
         { "endpoint", required_argument, NULL, 'e' },
         { "passphrase-file", required_argument, NULL, 'p' },
         { "no-passphrase", no_argument, NULL, 'N' },
+        { "transcript", required_argument, NULL, 'T' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     const char *name = NULL, *sector = NULL, *out = NULL, *pass_file = NULL;
+    const char *transcript = NULL;
     bool no_pass = false;
     keys_card_t card;
     memset (&card, 0, sizeof card);
-    int opt;
+    int rc, opt;
     while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
         switch (opt) {
         case 'n': name = optarg; break;
@@ -192,6 +207,7 @@ s_cmd_gen (int argc, char *argv[])
         case 'o': out = optarg; break;
         case 'p': pass_file = optarg; break;
         case 'N': no_pass = true; break;
+        case 'T': transcript = optarg; break;
         case 'e':
             if (card.endpoint_count == KEYS_ENDPOINTS_MAX) {
                 tool_error ("at most %d endpoints", KEYS_ENDPOINTS_MAX);
@@ -231,12 +247,14 @@ s_cmd_gen (int argc, char *argv[])
         return TOOL_EXIT_USAGE;
     }
     snprintf (card.name, sizeof card.name, "%s", name);
+    if (transcript && (rc = keys_cmd_transcript_check (transcript)) != 0)
+        return rc;
     //  Ask for the passphrase before touching the disk, so that a refusal
     //  leaves nothing behind.
     char *pass = NULL;
     if (tool_passphrase (pass_file, no_pass, true, &pass) != 0)
         return TOOL_EXIT_USAGE;
-    int rc = TOOL_EXIT_USAGE;
+    rc = TOOL_EXIT_USAGE;
     keys_secret_t *key = NULL;
     char key_path[4096], card_path[4096];
     snprintf (key_path, sizeof key_path, "%s/node.key", out);
@@ -283,6 +301,11 @@ s_cmd_gen (int argc, char *argv[])
         goto gen_done;
     }
     rc = TOOL_EXIT_OK;
+    if (transcript) {
+        const char *outputs[] = { key_path, card_path };
+        rc = keys_cmd_transcript_record (transcript, key, name, "gen", NULL,
+                                         0, outputs, 2);
+    }
 gen_done:
     tool_passphrase_free (&pass);
     keys_secret_destroy (&key);
@@ -537,10 +560,12 @@ s_cmd_sign (int argc, char *argv[])
         { "yes", no_argument, NULL, 'y' },
         { "passphrase-file", required_argument, NULL, 'p' },
         { "out", required_argument, NULL, 'o' },
+        { "transcript", required_argument, NULL, 'T' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     const char *key_path = NULL, *pass_file = NULL, *out = NULL;
+    const char *transcript = NULL;
     bool yes = false;
     int opt;
     while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
@@ -549,6 +574,7 @@ s_cmd_sign (int argc, char *argv[])
         case 'y': yes = true; break;
         case 'p': pass_file = optarg; break;
         case 'o': out = optarg; break;
+        case 'T': transcript = optarg; break;
         case 'h': fputs (s_usage_sign, stdout); return TOOL_EXIT_OK;
         default: fputs (s_usage_sign, stderr); return TOOL_EXIT_USAGE;
         }
@@ -562,6 +588,9 @@ s_cmd_sign (int argc, char *argv[])
         tool_error ("'%s' exists: signature files are never replaced", out);
         return TOOL_EXIT_USAGE;
     }
+    int checked;
+    if (transcript && (checked = keys_cmd_transcript_check (transcript)))
+        return checked;
     keys_roster_t *draft = s_load_roster (argv[optind]);
     if (!draft)
         return TOOL_EXIT_USAGE;
@@ -607,6 +636,13 @@ s_cmd_sign (int argc, char *argv[])
         printf ("%s signed roster version %" PRIu64 " as %s (%s)\n",
                 out, sigfile.roster_version, sigfile.signer, fpr);
         rc = TOOL_EXIT_OK;
+        if (transcript) {
+            const char *inputs[] = { argv[optind] };
+            const char *outputs[] = { out };
+            rc = keys_cmd_transcript_record (transcript, key, sigfile.signer,
+                                             "roster-sign", inputs, 1,
+                                             outputs, 1);
+        }
     }
     free (text);
 done:
@@ -833,6 +869,12 @@ main (int argc, char *argv[])
     }
     if (!strcmp (argv[1], "gen"))
         return s_cmd_gen (argc - 1, argv + 1);
+    if (!strcmp (argv[1], "split"))
+        return keys_cmd_split (argc - 1, argv + 1);
+    if (!strcmp (argv[1], "recover"))
+        return keys_cmd_recover (argc - 1, argv + 1);
+    if (!strcmp (argv[1], "transcript"))
+        return keys_cmd_transcript (argc - 1, argv + 1);
     if (!strcmp (argv[1], "roster")
         && (argc == 2 || !strcmp (argv[2], "--help")
             || !strcmp (argv[2], "-h"))) {

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MPL-2.0
+# test_keys_transcript: the ceremony transcript end to end: ceremony
+# commands append signed, hash-chained records with --transcript; 'transcript
+# verify' prints them and exits 1, naming the record, after any edit,
+# deletion or reordering; appending to a broken transcript is refused.
+. "$(dirname "$0")/lib.sh"
+cd "$SCRATCH"
+
+# --- A genesis ceremony, recorded ----------------------------------------
+for spec in T-CEPTOAR:telecom FIN-BANK:banking FIN-SEC:securities; do
+    name=${spec%%:*}
+    expect 0 "$KEYS" gen --name "$name" --sector "${spec#*:}" --out "$name" \
+        --no-passphrase --transcript ceremony.log
+    contains "transcript ceremony.log: record"
+done
+expect 0 "$KEYS" roster draft --threshold 2 --card T-CEPTOAR/node.card \
+    --card FIN-BANK/node.card --card FIN-SEC/node.card --out draft
+for name in T-CEPTOAR FIN-BANK; do
+    expect 0 "$KEYS" roster sign --key "$name/node.key" --yes \
+        --out "$name.sig" --transcript ceremony.log draft
+done
+contains "record 5 (roster-sign)"
+expect 0 "$KEYS" roster combine --out roster draft T-CEPTOAR.sig FIN-BANK.sig
+
+# --- Verify: the readable record, the head, signers named by the roster --
+expect 0 "$KEYS" transcript verify ceremony.log
+contains "ceremony.log: 5 records, valid"
+contains "record 4"
+contains "roster-sign"
+contains "actor    FIN-SEC"
+contains "output   T-CEPTOAR.sig"
+contains "blake2b-256 $(b2sum -l 256 T-CEPTOAR.sig | cut -d' ' -f1)"
+contains "head "
+expect 0 "$KEYS" transcript verify --roster roster ceremony.log
+contains "signer   FIN-BANK (fingerprint"
+# Signers outside the roster are flagged: a stranger's record.
+expect 0 "$KEYS" gen --name STRANGER --sector water --out STRANGER \
+    --no-passphrase --transcript ceremony.log
+expect 1 "$KEYS" transcript verify --roster roster ceremony.log
+contains "NOT IN THE ROSTER"
+contains "1 of 6 records are signed by keys that are not members"
+expect 0 "$KEYS" transcript verify ceremony.log
+cp ceremony.log good.log
+
+# --- Edits are detected and named ----------------------------------------
+# An actor, a time, an output hash, a signature, each in another record.
+edit () { cp good.log bad.log; sed -i "$1" bad.log; }
+edit '0,/^actor: FIN-BANK$/s//actor: FIN-BANKS/'
+expect 1 "$KEYS" transcript verify bad.log
+contains "record 2 (line"
+contains "signature: does not verify"
+edit '/^record: 3$/,/^signature/{s/^\(time: .*:\)59Z$/\158Z/;t;s/^\(time: .*:\)..Z$/\159Z/}'
+cmp -s good.log bad.log && fail "the time edit changed nothing"
+expect 1 "$KEYS" transcript verify bad.log
+contains "record 3 ("
+edit '/^record: 5$/,/^signature/{s/^\(output: FIN-BANK.sig \)f/\10/;t;s/^\(output: FIN-BANK.sig \)./\1f/}'
+cmp -s good.log bad.log && fail "the output edit changed nothing"
+expect 1 "$KEYS" transcript verify bad.log
+contains "record 5 ("
+# (the first hex digit of record 6's signature: 0 becomes 1, others 0)
+edit '/^record: 6$/,${/^signature: 0/{s//signature: 1/;b}
+      s/^signature: ./signature: 0/}'
+cmp -s good.log bad.log && fail "the signature edit changed nothing"
+expect 1 "$KEYS" transcript verify bad.log
+contains "record 6 ("
+# Uppercase hex is not the canonical form: named with the field.
+edit '/^record: 1$/,/^signature/s/^signer: ./signer: A/'
+expect 1 "$KEYS" transcript verify bad.log
+contains "record 1 (line"
+contains "signer"
+# A control character in the actor is quoted safely.
+edit "s/^actor: FIN-SEC\$/actor: FIN$(printf '\033')[2J/"
+expect 1 "$KEYS" transcript verify bad.log
+contains "actor"
+lacks "$(printf '\033')"
+
+# --- Deletions, reordering, truncation -----------------------------------
+# Delete record 3 (its blank line and its nine lines).
+start=$(grep -n '^record: 3$' good.log | cut -d: -f1)
+end=$(grep -n '^record: 4$' good.log | cut -d: -f1)
+sed "$((start - 1)),$((end - 2))d" good.log > bad.log
+expect 1 "$KEYS" transcript verify bad.log
+contains "record 3 ("
+contains "numbered 4"
+contains "records 1 to 2 verify"
+# Delete the first record.
+first_end=$(grep -n '^record: 2$' good.log | cut -d: -f1)
+sed "3,$((first_end - 1))d" good.log > bad.log
+expect 1 "$KEYS" transcript verify bad.log
+contains "record 1 ("
+# Swap records 3 and 4.
+rec () { awk -v n="$1" 'BEGIN{RS="";ORS=""} NR==n+1{print}' good.log; }
+{ head -n $((start - 1)) good.log; rec 4; echo; echo; rec 3; echo;
+  sed -n "$(grep -n '^record: 5$' good.log | cut -d: -f1),\$p" good.log \
+      | sed '1i\\'; } > bad.log
+[ "$(wc -l < bad.log)" = "$(wc -l < good.log)" ] || fail "swap lost lines"
+pass
+expect 1 "$KEYS" transcript verify bad.log
+contains "record 3 ("
+# Cut short in the middle of the last record.
+head -c $(($(wc -c < good.log) - 40)) good.log > bad.log
+expect 1 "$KEYS" transcript verify bad.log
+contains "record 6 ("
+contains "cut short"
+
+# --- Appending to a broken transcript is refused, nothing written -------
+edit '0,/^actor: FIN-BANK$/s//actor: FIN-BANKS/'
+cp bad.log ceremony.log
+expect 1 "$KEYS" roster sign --key FIN-SEC/node.key --yes \
+    --out FIN-SEC.sig --transcript ceremony.log draft
+contains "record 2"
+[ ! -e FIN-SEC.sig ] || fail "a ceremony ran with a broken transcript"
+pass
+cmp -s bad.log ceremony.log || fail "a broken transcript was changed"
+pass
+# A missing transcript is an I/O error; so is a missing argument.
+expect 2 "$KEYS" transcript verify missing.log
+expect 2 "$KEYS" transcript verify
+expect 0 "$KEYS" transcript --help
+contains "transcript verify"
+finish
