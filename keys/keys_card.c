@@ -23,8 +23,8 @@
 #include <unistd.h>
 
 #include "keys_card.h"
+#include "keys_io.h"
 
-#define S_QUOTE_MAX 40          /* characters of a value quoted in errors  */
 #define S_VALUE_MAX 300         /* longest value any card field may have   */
 #define S_PK_HEX_LEN (2 * PROTO_PK_BYTES)
 
@@ -62,21 +62,6 @@ s_error (char *err, size_t errlen, const char *format, ...)
     va_end (args);
 }
 
-/* ------------------------------------------------------------------------
-   A value as it may be quoted in a message: at most S_QUOTE_MAX bytes,
-   anything not printable ASCII (or a quote) shown as '?', "..." when cut.
-   out must hold S_QUOTE_MAX + 4 bytes.                                      */
-static const char *
-s_quote (char *out, const char *value, size_t len)
-{
-    size_t n = len > S_QUOTE_MAX ? S_QUOTE_MAX : len;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char) value[i];
-        out[i] = c >= 0x20 && c < 0x7f && c != '"' ? (char) c : '?';
-    }
-    strcpy (out + n, len > n ? "..." : "");
-    return out;
-}
 
 static bool
 s_is_alnum (char c)
@@ -244,9 +229,9 @@ static int
 s_parse_value (keys_card_t *card, s_field_t field, unsigned line,
                const char *value, size_t len, char *err, size_t errlen)
 {
-    char quoted[S_QUOTE_MAX + 4];
+    char quoted[KEYS_IO_QUOTE_MAX + 4];
     char copy[S_VALUE_MAX + 1];
-    s_quote (quoted, value, len);
+    keys_io_quote (quoted, value, len);
     if (len > S_VALUE_MAX) {
         s_error (err, errlen, "line %u: %s \"%s\" is too long", line,
                  s_field_names[field], quoted);
@@ -379,8 +364,8 @@ keys_card_parse (keys_card_t *self, const char *text, size_t len, char *err,
         const char *nl = memchr (start, '\n', len - pos);
         size_t line_len = nl ? (size_t) (nl - start) : len - pos;
         pos += line_len + (nl ? 1 : 0);
-        char quoted[S_QUOTE_MAX + 4];
-        s_quote (quoted, start, line_len);
+        char quoted[KEYS_IO_QUOTE_MAX + 4];
+        keys_io_quote (quoted, start, line_len);
 
         if (last < 0 && (line_len == 0 || start[0] == '#')) {
             if (!proto_utf8_valid ((const uint8_t *) start, line_len,
@@ -427,7 +412,7 @@ keys_card_parse (keys_card_t *self, const char *text, size_t len, char *err,
             if (strlen (s_field_names[f]) == name_len
                 && !memcmp (s_field_names[f], start, name_len))
                 field = f;
-        s_quote (quoted, start, name_len);
+        keys_io_quote (quoted, start, name_len);
         if (field < 0) {
             s_error (err, errlen, "line %u: unknown field \"%s\"", line,
                      quoted);

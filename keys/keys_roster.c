@@ -32,13 +32,13 @@
 #include <unistd.h>
 
 #include "keys_roster.h"
+#include "keys_io.h"
 
 #define S_SIG_DOMAIN      "CEPTOAR-ROSTER-V1"
 #define S_SIG_DOMAIN_LEN  (sizeof (S_SIG_DOMAIN) - 1)
 #define S_MESSAGE_BYTES   (S_SIG_DOMAIN_LEN + 1 + PROTO_HASH_BYTES)
 #define S_PK_HEX_LEN      (2 * PROTO_PK_BYTES)
 #define S_SIG_HEX_LEN     (2 * PROTO_SIG_BYTES)
-#define S_QUOTE_MAX       40       /* characters of a value quoted in errors */
 #define S_FPR_MIN_HEX     8        /* shortest fingerprint prefix accepted   */
 #define S_CHOICES_MAX     8        /* names listed in an "unknown" message   */
 
@@ -85,18 +85,6 @@ s_error (char *err, size_t errlen, const char *format, ...)
     va_end (args);
 }
 
-/* A value fit to quote in a message (out: S_QUOTE_MAX + 4 bytes).          */
-static const char *
-s_quote (char *out, const char *value, size_t len)
-{
-    size_t n = len > S_QUOTE_MAX ? S_QUOTE_MAX : len;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char) value[i];
-        out[i] = c >= 0x20 && c < 0x7f && c != '"' ? (char) c : '?';
-    }
-    strcpy (out + n, len > n ? "..." : "");
-    return out;
-}
 
 static bool
 s_is_lower_hex (const char *s, size_t len)
@@ -448,11 +436,11 @@ static int
 s_member_check (const keys_roster_t *self, const keys_card_t *card,
                 char *err, size_t errlen)
 {
-    char quoted[S_QUOTE_MAX + 4];
+    char quoted[KEYS_IO_QUOTE_MAX + 4];
     size_t name_len = strnlen (card->name, sizeof card->name);
     if (!keys_name_valid (card->name) || name_len > KEYS_NAME_MAX) {
         s_error (err, errlen, "invalid member name \"%s\"",
-                 s_quote (quoted, card->name, name_len));
+                 keys_io_quote (quoted, card->name, name_len));
         return -1;
     }
     if (!proto_sector_name (card->sector)) {
@@ -471,7 +459,7 @@ s_member_check (const keys_roster_t *self, const keys_card_t *card,
             || !keys_endpoint_valid (card->endpoints[e])) {
             s_error (err, errlen, "member \"%s\": invalid endpoint \"%s\"",
                      card->name,
-                     s_quote (quoted, card->endpoints[e],
+                     keys_io_quote (quoted, card->endpoints[e],
                               strnlen (card->endpoints[e],
                                        KEYS_ENDPOINT_MAX + 1)));
             return -1;
@@ -544,11 +532,11 @@ keys_roster_add_member (keys_roster_t *self, const keys_card_t *card,
     memset (&member, 0, sizeof member);
     member.card = *card;
     if (s_roles_normalize (roles, member.roles) != 0) {
-        char quoted[S_QUOTE_MAX + 4];
+        char quoted[KEYS_IO_QUOTE_MAX + 4];
         s_error (err, errlen,
                  "invalid roles \"%s\" (a comma list of lowercase words, "
                  "at most %d characters)",
-                 s_quote (quoted, roles, strlen (roles)), KEYS_ROLES_MAX);
+                 keys_io_quote (quoted, roles, strlen (roles)), KEYS_ROLES_MAX);
         return -1;
     }
     if (s_member_insert (self, &member) != 0) {
@@ -589,9 +577,9 @@ keys_roster_remove_member (keys_roster_t *self, const char *name, char *err,
     assert (name);
     const keys_member_t *member = keys_roster_member_by_name (self, name);
     if (!member) {
-        char quoted[S_QUOTE_MAX + 4];
+        char quoted[KEYS_IO_QUOTE_MAX + 4];
         s_error (err, errlen, "no member named \"%s\"",
-                 s_quote (quoted, name, strlen (name)));
+                 keys_io_quote (quoted, name, strlen (name)));
         return -1;
     }
     size_t at = (size_t) (member - self->members);
@@ -619,12 +607,12 @@ keys_roster_set_group (keys_roster_t *self, const char *group,
     assert (self);
     assert (group);
     assert (names || n == 0);
-    char quoted[S_QUOTE_MAX + 4];
+    char quoted[KEYS_IO_QUOTE_MAX + 4];
     if (!proto_group_name_valid (group, strlen (group))) {
         s_error (err, errlen,
                  "invalid group name \"%s\" (lowercase letters, digits and "
                  "'-', starting with a letter, at most %d)",
-                 s_quote (quoted, group, strlen (group)),
+                 keys_io_quote (quoted, group, strlen (group)),
                  PROTO_GROUP_NAME_MAX);
         return -1;
     }
@@ -661,7 +649,7 @@ keys_roster_set_group (keys_roster_t *self, const char *group,
         assert (names[i]);
         if (!keys_roster_member_by_name (self, names[i])) {
             s_error (err, errlen, "group \"%s\": no member named \"%s\"",
-                     group, s_quote (quoted, names[i], strlen (names[i])));
+                     group, keys_io_quote (quoted, names[i], strlen (names[i])));
             free (sorted);
             return -1;
         }
@@ -1044,7 +1032,7 @@ s_peek (s_reader_t *r)
         return -1;
     }
     size_t line_len = (size_t) (nl - start);
-    char quoted[S_QUOTE_MAX + 4];
+    char quoted[KEYS_IO_QUOTE_MAX + 4];
     for (size_t i = 0; i < line_len; i++)
         if (start[i] < 0x20 || start[i] > 0x7e) {
             s_error (r->err, r->errlen,
@@ -1060,7 +1048,7 @@ s_peek (s_reader_t *r)
         || start[line_len - 1] == ' ') {
         s_error (r->err, r->errlen,
                  "line %u: expected \"field: value\", found \"%s\"", r->line,
-                 s_quote (quoted, start, line_len));
+                 keys_io_quote (quoted, start, line_len));
         return -1;
     }
     memcpy (r->field, start, field_len);
@@ -1114,9 +1102,9 @@ s_expect (s_reader_t *r, const char *field)
 static int
 s_bad_value (s_reader_t *r, const char *why)
 {
-    char quoted[S_QUOTE_MAX + 4];
+    char quoted[KEYS_IO_QUOTE_MAX + 4];
     s_error (r->err, r->errlen, "line %u: %s \"%s\" %s", r->line, r->field,
-             s_quote (quoted, r->value, r->value_len), why);
+             keys_io_quote (quoted, r->value, r->value_len), why);
     return -1;
 }
 
@@ -1252,13 +1240,13 @@ s_parse_group (s_reader_t *r, keys_roster_t *self)
 {
     const char *end = r->value + r->value_len;
     const char *space = memchr (r->value, ' ', r->value_len);
-    char quoted[S_QUOTE_MAX + 4];
+    char quoted[KEYS_IO_QUOTE_MAX + 4];
     if (!space)
         return s_bad_value (r, "names no members (GROUP MEMBER...)");
     size_t name_len = (size_t) (space - r->value);
     if (!proto_group_name_valid (r->value, name_len)) {
         s_error (r->err, r->errlen, "line %u: invalid group name \"%s\"",
-                 r->line, s_quote (quoted, r->value, name_len));
+                 r->line, keys_io_quote (quoted, r->value, name_len));
         return -1;
     }
     if (self->group_count == KEYS_ROSTER_MAX_GROUPS) {
@@ -1304,7 +1292,7 @@ s_parse_group (s_reader_t *r, keys_roster_t *self)
         if (!keys_roster_member_by_name (self, name)) {
             s_error (r->err, r->errlen,
                      "line %u: group \"%s\" names \"%s\", who is not a member",
-                     r->line, group->name, s_quote (quoted, name, len));
+                     r->line, group->name, keys_io_quote (quoted, name, len));
             return -1;
         }
         if (group->count > 0
@@ -1510,20 +1498,6 @@ keys_roster_load (const char *path, char *err, size_t errlen)
     return self;
 }
 
-/* Best effort: sync the directory holding path so a rename survives.       */
-static void
-s_sync_parent (const char *path)
-{
-    char copy[4096];
-    if (strlen (path) >= sizeof copy)
-        return;
-    strcpy (copy, path);
-    int fd = open (dirname (copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        fsync (fd);
-        close (fd);
-    }
-}
 
 /* Write to a temporary file beside path, sync, then rename over path, so
    a reader sees the old roster or the new one, never half of one.          */
@@ -1577,7 +1551,7 @@ keys_roster_save (const keys_roster_t *self, const char *path, char *err,
         unlink (tmp);
         return -1;
     }
-    s_sync_parent (path);
+    keys_io_sync_parent (path);
     return 0;
 }
 
@@ -1711,7 +1685,7 @@ keys_roster_resolve_audience (const keys_roster_t *self, const char *text,
     assert (self);
     assert (text);
     assert (out);
-    char quoted[S_QUOTE_MAX + 4];
+    char quoted[KEYS_IO_QUOTE_MAX + 4];
     char choices[S_CHOICES_MAX * (KEYS_NAME_MAX + 2) + 32];
     proto_audience_t audience;
     memset (&audience, 0, sizeof audience);
@@ -1727,7 +1701,7 @@ keys_roster_resolve_audience (const keys_roster_t *self, const char *text,
             || proto_audience_set_group (&audience, name) != 0) {
             s_list_choices (choices, sizeof choices, self, true);
             s_error (err, errlen, "unknown group \"%s\" (%s%s)",
-                     s_quote (quoted, name, strlen (name)),
+                     keys_io_quote (quoted, name, strlen (name)),
                      self->group_count ? "groups: " : "this roster has no "
                                                       "groups",
                      choices);
@@ -1760,12 +1734,12 @@ keys_roster_resolve_audience (const keys_roster_t *self, const char *text,
                     s_error (err, errlen,
                              "\"%s\" could mean %zu members: give more of "
                              "the fingerprint, or the name",
-                             s_quote (quoted, word, trimmed), matches);
+                             keys_io_quote (quoted, word, trimmed), matches);
                 else
                     s_error (err, errlen,
                              "unknown member \"%s\" (members: %s; or give "
                              "at least %d hex characters of a fingerprint)",
-                             s_quote (quoted, word, trimmed), choices,
+                             keys_io_quote (quoted, word, trimmed), choices,
                              S_FPR_MIN_HEX);
                 return -1;
             }
@@ -1785,7 +1759,7 @@ keys_roster_resolve_audience (const keys_roster_t *self, const char *text,
     s_error (err, errlen,
              "unknown audience \"%s\" (use council, group:NAME or "
              "node:NAME[,NAME...])",
-             s_quote (quoted, text, strlen (text)));
+             keys_io_quote (quoted, text, strlen (text)));
     return -1;
 }
 

@@ -34,6 +34,7 @@
 
 #include "keys_secret.h"
 #include "../protocol/proto_bytes.h"
+#include "keys_io.h"
 
 /* Record layout: offsets and sizes of every field.                          */
 #define S_MAGIC          "CPSK"
@@ -277,39 +278,7 @@ s_encode_file (const keys_secret_t *self, const char *passphrase,
     return size;
 }
 
-/* ------------------------------------------------------------------------
-   Write all of buf to fd, retrying on EINTR. Returns 0 or -1 (errno).      */
-static int
-s_write_all (int fd, const char *buf, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write (fd, buf, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        buf += n;
-        len -= (size_t) n;
-    }
-    return 0;
-}
 
-/* ------------------------------------------------------------------------
-   Best effort: fsync the directory holding path, so that a new name
-   survives a power cut.                                                     */
-static void
-s_sync_parent (const char *path)
-{
-    char copy[4096];
-    if (strlen (path) >= sizeof copy)
-        return;
-    strcpy (copy, path);
-    int fd = open (dirname (copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        fsync (fd);
-        close (fd);
-    }
-}
 
 /* ------------------------------------------------------------------------
    Create path exclusively with mode 0600 and write the key file into it.
@@ -338,7 +307,7 @@ keys_secret_save (const keys_secret_t *self, const char *path,
         return -1;
     /* The umask can only take bits away; make sure the owner can still
        read and write, and nobody else anything.                             */
-    if (fchmod (fd, 0600) != 0 || s_write_all (fd, text, len) != 0
+    if (fchmod (fd, 0600) != 0 || keys_io_write_all (fd, text, len) != 0
         || fsync (fd) != 0) {
         int saved = errno;
         close (fd);
@@ -352,7 +321,7 @@ keys_secret_save (const keys_secret_t *self, const char *path,
         errno = saved;
         return -1;
     }
-    s_sync_parent (path);
+    keys_io_sync_parent (path);
     return 0;
 }
 
@@ -575,7 +544,7 @@ s_write_file (const char *path, const char *data, size_t len, mode_t mode)
     unlink (path);
     int fd = open (path, O_WRONLY | O_CREAT | O_EXCL, mode);
     assert (fd >= 0);
-    assert (s_write_all (fd, data, len) == 0);
+    assert (keys_io_write_all (fd, data, len) == 0);
     assert (fchmod (fd, mode) == 0);
     close (fd);
 }

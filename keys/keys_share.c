@@ -46,6 +46,7 @@
 #include <libgfshare.h>
 
 #include "keys_share.h"
+#include "keys_io.h"
 
 #define S_TITLE          "ceptoar-key-share: 1"
 #define S_LINES          12            /* lines in a share                  */
@@ -559,22 +560,6 @@ keys_share_load (const char *path, char *err, size_t err_size)
     return self;
 }
 
-/* ------------------------------------------------------------------------
-   Write all of buf to fd, retrying on EINTR. Returns 0 or -1 (errno).      */
-static int
-s_write_all (int fd, const char *buf, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write (fd, buf, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        buf += n;
-        len -= (size_t) n;
-    }
-    return 0;
-}
 
 int
 keys_share_save (const keys_share_t *self, const char *path)
@@ -585,7 +570,7 @@ keys_share_save (const keys_share_t *self, const char *path)
                    0600);
     if (fd < 0)
         return -1;
-    if (s_write_all (fd, self->text, self->text_len) != 0
+    if (keys_io_write_all (fd, self->text, self->text_len) != 0
         || fsync (fd) != 0) {
         int saved = errno;
         close (fd);

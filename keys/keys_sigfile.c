@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "keys_io.h"
 #include "keys_sigfile.h"
 
 #define SIGFILE_FIELDS 6
@@ -134,17 +135,9 @@ keys_sigfile_parse (keys_sigfile_t *self, const char *text, size_t len,
         if (bad) {
             //  The value is untrusted: quote it printable and short, so a
             //  signature file cannot send escape sequences to a terminal.
-            char quoted[44];
-            size_t q = 0;
-            for (size_t i = 0; i < value_len && q < 40; i++) {
-                unsigned char c = (unsigned char) value[i];
-                quoted[q++] = c >= 0x20 && c < 0x7f ? (char) c : '?';
-            }
-            quoted[q] = 0;
-            if (value_len > 40)
-                strcat (quoted, "...");
+            char quoted[KEYS_IO_QUOTE_MAX + 4];
             s_err (err, errlen, "line %zu: invalid %s \"%s\"", line_no,
-                   s_fields[field], quoted);
+                   s_fields[field], keys_io_quote (quoted, value, value_len));
             return -1;
         }
         cursor = eol + 1;

@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "keys_transcript.h"
+#include "keys_io.h"
 
 #define S_SIG_DOMAIN      "CEPTOAR-TRANSCRIPT-V1"
 #define S_SIG_DOMAIN_LEN  (sizeof (S_SIG_DOMAIN) - 1)
@@ -44,7 +45,6 @@
 #define S_HASH_HEX_LEN    (2 * PROTO_HASH_BYTES)
 #define S_PK_HEX_LEN      (2 * PROTO_PK_BYTES)
 #define S_SIG_HEX_LEN     (2 * PROTO_SIG_BYTES)
-#define S_QUOTE_MAX       40       /* characters of a value quoted in errors */
 #define S_NUMBER_MAX      20       /* digits of a uint64                     */
 #define S_TIME_MAX        INT64_C (253402300799) /* 9999-12-31T23:59:59Z    */
 /* The longest line: "output: " label SP hash LF.                            */
@@ -88,21 +88,8 @@ s_error (char *err, size_t errlen, const char *format, ...)
 //  --------------------------------------------------------------------------
 //  An untrusted value fit to quote in a message: printable ASCII only (a
 //  transcript must not send escape sequences to a terminal), truncated.
-//  out holds S_QUOTE_MAX + 4 bytes.
+//  out holds KEYS_IO_QUOTE_MAX + 4 bytes.
 
-static const char *
-s_quote (char *out, const char *value, size_t len)
-{
-    size_t q = 0;
-    for (size_t i = 0; i < len && q < S_QUOTE_MAX; i++) {
-        unsigned char c = (unsigned char) value[i];
-        out[q++] = c >= 0x20 && c < 0x7f ? (char) c : '?';
-    }
-    out[q] = 0;
-    if (len > S_QUOTE_MAX)
-        strcat (out, "...");
-    return out;
-}
 
 static void
 s_record_free (s_record_t *record)
@@ -370,10 +357,10 @@ static void
 s_fail (s_parser_t *p, const char *field, const char *value, size_t len,
         const char *reason)
 {
-    char quoted[S_QUOTE_MAX + 4];
+    char quoted[KEYS_IO_QUOTE_MAX + 4];
     if (value)
         s_error (p->err, p->errlen, "record %zu (line %zu): %s \"%s\": %s",
-                 p->record, p->line, field, s_quote (quoted, value, len),
+                 p->record, p->line, field, keys_io_quote (quoted, value, len),
                  reason);
     else
         s_error (p->err, p->errlen, "record %zu (line %zu): %s: %s",
@@ -397,10 +384,10 @@ s_take (s_parser_t *p, const char *field, const char **value, size_t *len)
     size_t name_len = strlen (field);
     if (line_len < name_len + 2 || memcmp (p->cursor, field, name_len) != 0
         || p->cursor[name_len] != ':' || p->cursor[name_len + 1] != ' ') {
-        char quoted[S_QUOTE_MAX + 4];
+        char quoted[KEYS_IO_QUOTE_MAX + 4];
         char reason[128];
         snprintf (reason, sizeof reason, "expected \"%s: \", found \"%s\"",
-                  field, s_quote (quoted, p->cursor, line_len));
+                  field, keys_io_quote (quoted, p->cursor, line_len));
         s_fail (p, field, NULL, 0, reason);
         return -1;
     }
@@ -818,11 +805,11 @@ s_check_files (const keys_transcript_file_t *files, size_t n,
         if (!files[i].label
             || !keys_transcript_text_valid (files[i].label,
                                             KEYS_TRANSCRIPT_LABEL_MAX)) {
-            char quoted[S_QUOTE_MAX + 4];
+            char quoted[KEYS_IO_QUOTE_MAX + 4];
             const char *label = files[i].label ? files[i].label : "";
             s_error (err, errlen, "%s name \"%s\" is not valid: 1-255 bytes "
                      "of UTF-8 without control characters", kind,
-                     s_quote (quoted, label, strlen (label)));
+                     keys_io_quote (quoted, label, strlen (label)));
             return -1;
         }
     }
@@ -851,17 +838,17 @@ keys_transcript_append (keys_transcript_t *self, const keys_secret_t *signer,
         return NULL;
     }
     self->verified = true;
-    char quoted[S_QUOTE_MAX + 4];
+    char quoted[KEYS_IO_QUOTE_MAX + 4];
     if (!keys_transcript_text_valid (actor, KEYS_TRANSCRIPT_ACTOR_MAX)) {
         s_error (err, errlen, "actor \"%s\" is not valid: 1-128 bytes of "
                  "UTF-8 without control characters",
-                 s_quote (quoted, actor, strlen (actor)));
+                 keys_io_quote (quoted, actor, strlen (actor)));
         return NULL;
     }
     if (!s_action_valid (action)) {
         s_error (err, errlen, "action \"%s\" is not valid: 1-64 of a-z 0-9 "
                  "-, starting with a-z",
-                 s_quote (quoted, action, strlen (action)));
+                 keys_io_quote (quoted, action, strlen (action)));
         return NULL;
     }
     if (s_check_files (inputs, n_inputs, "input", err, errlen)
@@ -990,19 +977,6 @@ oom:
 }
 
 //  Best effort: sync the directory holding path, so a new file survives.
-static void
-s_sync_parent (const char *path)
-{
-    char copy[4096];
-    if (strlen (path) >= sizeof copy)
-        return;
-    strcpy (copy, path);
-    int fd = open (dirname (copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        fsync (fd);
-        close (fd);
-    }
-}
 
 int
 keys_transcript_append_file (const char *path, const keys_secret_t *signer,
@@ -1105,7 +1079,7 @@ keys_transcript_append_file (const char *path, const keys_secret_t *signer,
         goto rollback;
     }
     if (created)
-        s_sync_parent (path);
+        keys_io_sync_parent (path);
     if (number)
         *number = keys_transcript_count (self);
     if (head)

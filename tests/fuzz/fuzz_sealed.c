@@ -26,18 +26,7 @@
 #include <string.h>
 
 #include "protocol.h"
-
-/* Each property has a name. A long run can go on past a violation that
-   is reported but not fixed yet: CEPTOAR_FUZZ_IGNORE=name[,name...]
-   (docs/testing.md). "harness" names the harness's own needs.              */
-#define FUZZ_CHECK(name, cond)                                                 \
-    do {                                                                       \
-        if (!(cond) && !s_ignored (name)) {                                    \
-            fprintf (stderr, "%s:%d: property %s violated: %s\n", __FILE__,    \
-                     __LINE__, name, #cond);                                   \
-            abort ();                                                          \
-        }                                                                      \
-    } while (0)
+#include "fuzz_common.h"
 
 /* Round trips are done for inputs up to this size, to keep the rate up.   */
 #define S_ROUND_TRIP_MAX 4096
@@ -55,25 +44,6 @@ typedef struct {
 static s_key_t s_author; /* A: writes, and is a recipient              */
 static s_key_t s_reader; /* B: a named recipient                       */
 
-int LLVMFuzzerInitialize (int *argc, char ***argv);
-int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
-
-/* ------------------------------------------------------------------------
-   True if CEPTOAR_FUZZ_IGNORE lists name. Only read when a check fails.    */
-static bool
-s_ignored (const char *name)
-{
-    const char *list = getenv ("CEPTOAR_FUZZ_IGNORE");
-    size_t len = strlen (name);
-    while (list && *list) {
-        const char *comma = strchr (list, ',');
-        size_t n = comma ? (size_t) (comma - list) : strlen (list);
-        if (n == len && !memcmp (list, name, len))
-            return true;
-        list = comma ? comma + 1 : NULL;
-    }
-    return false;
-}
 
 /* ------------------------------------------------------------------------
    The test key of gen_vectors.c's s_key (tag): seeds tag, tag + 1, ...     */

@@ -14,51 +14,9 @@
 #include <string.h>
 
 #include "keys.h"
+#include "fuzz_common.h"
 
-/* Each property has a name. A long run can go on past a violation that
-   is reported but not fixed yet: CEPTOAR_FUZZ_IGNORE=name[,name...]
-   (docs/testing.md). "harness" names the harness's own needs.              */
-#define FUZZ_CHECK(name, cond)                                                 \
-    do {                                                                       \
-        if (!(cond) && !s_ignored (name)) {                                    \
-            fprintf (stderr, "%s:%d: property %s violated: %s\n", __FILE__,    \
-                     __LINE__, name, #cond);                                   \
-            abort ();                                                          \
-        }                                                                      \
-    } while (0)
 
-int LLVMFuzzerInitialize (int *argc, char ***argv);
-int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
-
-/* ------------------------------------------------------------------------
-   True if CEPTOAR_FUZZ_IGNORE lists name. Only read when a check fails.    */
-static bool
-s_ignored (const char *name)
-{
-    const char *list = getenv ("CEPTOAR_FUZZ_IGNORE");
-    size_t len = strlen (name);
-    while (list && *list) {
-        const char *comma = strchr (list, ',');
-        size_t n = comma ? (size_t) (comma - list) : strlen (list);
-        if (n == len && !memcmp (list, name, len))
-            return true;
-        list = comma ? comma + 1 : NULL;
-    }
-    return false;
-}
-
-/* ------------------------------------------------------------------------
-   A reason fit for one log line: not empty, printable ASCII only.          */
-static bool
-s_reason_ok (const char *reason)
-{
-    if (!reason[0])
-        return false;
-    for (const char *c = reason; *c; c++)
-        if (*c < 0x20 || *c > 0x7e)
-            return false;
-    return true;
-}
 
 static bool
 s_sigfile_eq (const keys_sigfile_t *a, const keys_sigfile_t *b)

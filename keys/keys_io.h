@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* keys_io: small file and text helpers shared by the keys/ modules
+   (private to the folder). */
+#ifndef KEYS_IO_H
+#define KEYS_IO_H
+
+#include <stddef.h>
+
+/* Characters of an untrusted value shown in an error message; a buffer for
+   keys_io_quote needs KEYS_IO_QUOTE_MAX + 4 bytes.                          */
+#define KEYS_IO_QUOTE_MAX 40
+
+/* ------------------------------------------------------------------------
+   Write all of buf to fd, retrying on EINTR. Returns 0 or -1 (errno).      */
+int
+    keys_io_write_all (int fd, const char *buf, size_t len);
+
+/* ------------------------------------------------------------------------
+   fsync the directory holding path, so that a new or renamed file's entry
+   is durable. Best effort: failures are ignored (the file itself was
+   synced by the caller).                                                    */
+void
+    keys_io_sync_parent (const char *path);
+
+/* ------------------------------------------------------------------------
+   Copy value[0..len) into out as printable ASCII fit to quote in a message:
+   every other byte (controls, escapes, UTF-8, '"') becomes '?', at most
+   KEYS_IO_QUOTE_MAX characters, "..." appended when cut. out needs
+   KEYS_IO_QUOTE_MAX + 4 bytes. Returns out.                                 */
+const char *
+    keys_io_quote (char *out, const char *value, size_t len);
+
+#endif
