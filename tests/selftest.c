@@ -15,6 +15,7 @@
 #include "../protocol/protocol.h"
 #include "../keys/keys.h"
 #include "../node/node_store.h"
+#include "../node/node_transport.h"
 #include "test_vectors.h"
 
 typedef struct {
@@ -40,6 +41,7 @@ static const selftest_t s_tests[] = {
     { "keys_share", keys_share_test },
     { "keys_transcript", keys_transcript_test },
     { "node_store", node_store_test },
+    { "node_transport", node_transport_test },
 };
 #define TEST_COUNT (sizeof (s_tests) / sizeof (s_tests[0]))
 
