@@ -111,7 +111,12 @@ node_control_post (const char *dir, proto_level_t level, uint8_t flags,
              && proto_hex_decode (id, PROTO_HASH_BYTES, first) == 0)
         result = PROTO_OK;
     else if (streq (status, "ERROR") && first) {
-        result = (proto_reject_t) atoi (first);
+        char *end = NULL;
+        long code = strtol (first, &end, 10);
+        //  A reason the daemon sent must be a number; anything else is a
+        //  malformed reply, never PROTO_OK.
+        result = *first && !*end && code > 0 && code < 1000
+                     ? (proto_reject_t) code : PROTO_REJECT_STORAGE;
         snprintf (err, errlen, "%s", second ? second : "");
     }
     else

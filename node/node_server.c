@@ -112,9 +112,9 @@ s_parse_post (zmsg_t *msg, s_pending_t *pending)
 {
     if (zmsg_size (msg) != 5)
         return -1;
-    zframe_t *frame = zmsg_first (msg);           //  "POST"
+    zmsg_first (msg);                             //  "POST"
     char level[8] = "", flags[8] = "";
-    frame = zmsg_next (msg);
+    zframe_t *frame = zmsg_next (msg);
     if (zframe_size (frame) >= sizeof level)
         return -1;
     memcpy (level, zframe_data (frame), zframe_size (frame));
@@ -125,10 +125,13 @@ s_parse_post (zmsg_t *msg, s_pending_t *pending)
     zframe_t *audience = zmsg_next (msg);
     zframe_t *payload = zmsg_next (msg);
     memset (&pending->post, 0, sizeof pending->post);
-    int level_value = atoi (level);
-    int flags_value = atoi (flags);
-    if (!proto_level_valid (level_value) || flags_value < 0
-        || flags_value > 255)
+    //  Decimal numbers only: garbage must be refused, not read as 0.
+    char *end = NULL;
+    long level_value = strtol (level, &end, 10);
+    if (!level[0] || *end || !proto_level_valid ((int) level_value))
+        return -1;
+    long flags_value = strtol (flags, &end, 10);
+    if (!flags[0] || *end || flags_value < 0 || flags_value > 255)
         return -1;
     size_t used = 0;
     if (proto_audience_decode (&pending->post.audience,
