@@ -265,3 +265,152 @@ node_server_actor (zsock_t *pipe, void *args)
     zpoller_destroy (&poller);
     s_self_destroy (&self);
 }
+
+//  --------------------------------------------------------------------------
+//  Selftest: the actor in this process on a scratch node directory; bad
+//  requests get ERROR and never take the actor down; good ones get ids.
+
+static zmsg_t *
+s_test_call (zsock_t *client, zmsg_t **request_p)
+{
+    zmsg_send (request_p, client);
+    zpoller_t *poller = zpoller_new (client, NULL);
+    zmsg_t *reply = zpoller_wait (poller, 5000) ? zmsg_recv (client) : NULL;
+    zpoller_destroy (&poller);
+    return reply;
+}
+
+static void
+s_test_expect (zsock_t *client, zmsg_t *request, const char *status)
+{
+    zmsg_t *reply = s_test_call (client, &request);
+    assert (reply);
+    char *got = zmsg_popstr (reply);
+    assert (got && streq (got, status));
+    zstr_free (&got);
+    zmsg_destroy (&reply);
+}
+
+static zmsg_t *
+s_test_post (const char *level, const char *flags, const void *audience,
+             size_t audience_len, const void *payload, size_t payload_len)
+{
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addstr (msg, "POST");
+    zmsg_addstr (msg, level);
+    zmsg_addstr (msg, flags);
+    zmsg_addmem (msg, audience, audience_len);
+    zmsg_addmem (msg, payload, payload_len);
+    return msg;
+}
+
+void
+node_server_test (bool verbose)
+{
+    printf (" * node_server: ");
+    fflush (stdout);
+    //  The actor logs every refusal; only show that with --verbose.
+    if (!verbose)
+        zsys_set_logstream (NULL);
+    char scratch[] = "/tmp/node_server_test.XXXXXX";
+    assert (mkdtemp (scratch));
+    char key_path[128], node_path[128], err[256];
+    snprintf (key_path, sizeof key_path, "%s/node.key", scratch);
+    snprintf (node_path, sizeof node_path, "%s/node", scratch);
+
+    //  A one-member council and its node directory.
+    keys_secret_t *key = keys_secret_generate ();
+    assert (key);
+    assert (keys_secret_save (key, key_path, NULL, "test") == 0);
+    keys_card_t card;
+    memset (&card, 0, sizeof card);
+    strcpy (card.name, "T-CEPTOAR");
+    card.sector = PROTO_SECTOR_TELECOM;
+    memcpy (card.sign_pk, keys_secret_sign_pk (key), PROTO_PK_BYTES);
+    memcpy (card.box_pk, keys_secret_box_pk (key), PROTO_BOXPK_BYTES);
+    keys_roster_t *roster = keys_roster_new (NULL, 1);
+    assert (keys_roster_add_member (roster, &card, "", err, sizeof err) == 0);
+    assert (node_dir_create (node_path, key_path, key, roster, NULL, err,
+                             sizeof err) == 0);
+    keys_roster_destroy (&roster);
+
+    node_server_args_t args = { node_dir_open (node_path, err, sizeof err),
+                                key, verbose, false };
+    assert (args.node);
+    zactor_t *server = zactor_new (node_server_actor, &args);
+    assert (server && args.started && !args.node && !args.key);
+
+    char endpoint[256];
+    assert (node_control_endpoint (node_path, endpoint, sizeof endpoint)
+            == 0);
+    zsock_t *client = zsock_new_dealer (endpoint);
+    assert (client);
+
+    uint8_t audience[8];
+    proto_audience_t council;
+    proto_audience_set_council (&council);
+    size_t audience_len = proto_audience_encode (&council, audience,
+                                                 sizeof audience);
+    proto_payload_t payload;
+    proto_payload_init (&payload, PROTO_KIND_EARLY_WARNING, 3);
+    payload.title = "test";
+    payload.title_len = 4;
+    uint8_t encoded[256];
+    size_t encoded_len = proto_payload_encode (&payload, encoded,
+                                               sizeof encoded);
+    assert (encoded_len);
+
+    //  Malformed requests: each refused, the actor keeps serving.
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addstr (msg, "POST");
+    zmsg_addstr (msg, "2");
+    s_test_expect (client, msg, "ERROR");                 //  too few frames
+    s_test_expect (client, s_test_post ("abc", "0", audience, audience_len,
+                                        encoded, encoded_len), "ERROR");
+    s_test_expect (client, s_test_post ("9", "0", audience, audience_len,
+                                        encoded, encoded_len), "ERROR");
+    s_test_expect (client, s_test_post ("2", "999", audience, audience_len,
+                                        encoded, encoded_len), "ERROR");
+    s_test_expect (client, s_test_post ("2", "x", audience, audience_len,
+                                        encoded, encoded_len), "ERROR");
+    s_test_expect (client, s_test_post ("2", "0", "\x07", 1, encoded,
+                                        encoded_len), "ERROR");
+    //  A payload that is not a payload: the store refuses it.
+    s_test_expect (client, s_test_post ("2", "0", audience, audience_len,
+                                        "junk", 4), "ERROR");
+    //  RED with a plaintext payload: refused (RED must be sealed).
+    s_test_expect (client, s_test_post ("5", "0", audience, audience_len,
+                                        encoded, encoded_len), "ERROR");
+    msg = zmsg_new ();
+    zmsg_addstr (msg, "FROBNICATE");
+    s_test_expect (client, msg, "ERROR");
+    msg = zmsg_new ();
+    zmsg_addstr (msg, "PING");
+    s_test_expect (client, msg, "PONG");
+
+    //  A good post, through the client function too.
+    s_test_expect (client, s_test_post ("2", "0", audience, audience_len,
+                                        encoded, encoded_len), "OK");
+    uint8_t id[PROTO_HASH_BYTES];
+    assert (node_control_post (node_path, PROTO_LEVEL_GREEN, 0, &council,
+                               encoded, encoded_len, 5000, id, err,
+                               sizeof err) == PROTO_OK);
+    zsock_destroy (&client);
+    zactor_destroy (&server);
+
+    //  Both entries are in the store, chained, and fsck is clean.
+    node_dir_t *node = node_dir_open (node_path, err, sizeof err);
+    assert (node);
+    assert (node_store_count (node_dir_store (node)) == 2);
+    node_fsck_stats_t stats;
+    assert (node_store_fsck (node_dir_store (node), 1, NULL, NULL, &stats)
+            == 0);
+    node_dir_destroy (&node);
+
+    char rm[256];
+    snprintf (rm, sizeof rm, "rm -rf '%s'", scratch);
+    assert (system (rm) == 0);
+    if (!verbose)
+        zsys_set_logstream (stdout);
+    printf ("OK\n");
+}

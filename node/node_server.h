@@ -25,6 +25,9 @@ typedef struct {
 void
     node_server_actor (zsock_t *pipe, void *args);
 
+void
+    node_server_test (bool verbose);
+
 /* Posts taken from the control socket into one store transaction.           */
 #define NODE_SERVER_BATCH_MAX 1024
 

@@ -16,6 +16,7 @@
 #include "../keys/keys.h"
 #include "../node/node_store.h"
 #include "../node/node_transport.h"
+#include "../node/node_server.h"
 #include "test_vectors.h"
 
 typedef struct {
@@ -42,6 +43,7 @@ static const selftest_t s_tests[] = {
     { "keys_transcript", keys_transcript_test },
     { "node_store", node_store_test },
     { "node_transport", node_transport_test },
+    { "node_server", node_server_test },
 };
 #define TEST_COUNT (sizeof (s_tests) / sizeof (s_tests[0]))
 
