@@ -45,24 +45,6 @@ static const char *const s_field_names[F_COUNT] = {
     "box-key",      "endpoint", "fingerprint"
 };
 
-/* ------------------------------------------------------------------------
-   Write a formatted reason into err (errlen bytes) if err is not NULL.     */
-static void
-s_error (char *err, size_t errlen, const char *format, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
-static void
-s_error (char *err, size_t errlen, const char *format, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list args;
-    va_start (args, format);
-    vsnprintf (err, errlen, format, args);
-    va_end (args);
-}
-
-
 static bool
 s_is_alnum (char c)
 {
@@ -233,8 +215,8 @@ s_parse_value (keys_card_t *card, s_field_t field, unsigned line,
     char copy[S_VALUE_MAX + 1];
     keys_io_quote (quoted, value, len);
     if (len > S_VALUE_MAX) {
-        s_error (err, errlen, "line %u: %s \"%s\" is too long", line,
-                 s_field_names[field], quoted);
+        keys_io_error (err, errlen, "line %u: %s \"%s\" is too long", line,
+                       s_field_names[field], quoted);
         return -1;
     }
     memcpy (copy, value, len);
@@ -243,25 +225,25 @@ s_parse_value (keys_card_t *card, s_field_t field, unsigned line,
     switch (field) {
     case F_CARD:
         if (strcmp (copy, "1") != 0) {
-            s_error (err, errlen,
-                     "line %u: unsupported card version \"%s\" "
-                     "(this program reads version 1)",
-                     line, quoted);
+            keys_io_error (err, errlen,
+                           "line %u: unsupported card version \"%s\" "
+                           "(this program reads version 1)",
+                           line, quoted);
             return -1;
         }
         return 0;
     case F_NAME:
         if (len > KEYS_NAME_MAX) {
-            s_error (err, errlen,
-                     "line %u: name \"%s\" is longer than %d characters",
-                     line, quoted, KEYS_NAME_MAX);
+            keys_io_error (err, errlen,
+                           "line %u: name \"%s\" is longer than %d characters",
+                           line, quoted, KEYS_NAME_MAX);
             return -1;
         }
         if (!keys_name_valid (copy)) {
-            s_error (err, errlen,
-                     "line %u: invalid name \"%s\" (use letters, digits, "
-                     "'.', '_' and '-', starting with a letter or digit)",
-                     line, quoted);
+            keys_io_error (err, errlen,
+                           "line %u: invalid name \"%s\" (use letters, digits, "
+                           "'.', '_' and '-', starting with a letter or digit)",
+                           line, quoted);
             return -1;
         }
         strcpy (card->name, copy);
@@ -270,10 +252,10 @@ s_parse_value (keys_card_t *card, s_field_t field, unsigned line,
         proto_sector_t sector = proto_sector_parse (copy);
         const char *canonical = proto_sector_name (sector);
         if (!canonical || strcmp (canonical, copy) != 0) {
-            s_error (err, errlen,
-                     "line %u: unknown sector \"%s\" (sectors are "
-                     "lowercase, e.g. telecom, non-life-insurance)",
-                     line, quoted);
+            keys_io_error (err, errlen,
+                           "line %u: unknown sector \"%s\" (sectors are "
+                           "lowercase, e.g. telecom, non-life-insurance)",
+                           line, quoted);
             return -1;
         }
         card->sector = sector;
@@ -284,30 +266,33 @@ s_parse_value (keys_card_t *card, s_field_t field, unsigned line,
         uint8_t *key = field == F_SIGN_KEY ? card->sign_pk : card->box_pk;
         if (len != S_PK_HEX_LEN || !s_is_lower_hex (copy, len)
             || proto_hex_decode (key, PROTO_PK_BYTES, copy) != 0) {
-            s_error (err, errlen,
-                     "line %u: %s \"%s\" is not %d lowercase hex characters",
-                     line, s_field_names[field], quoted, S_PK_HEX_LEN);
+            keys_io_error (
+                err, errlen,
+                "line %u: %s \"%s\" is not %d lowercase hex characters", line,
+                s_field_names[field], quoted, S_PK_HEX_LEN);
             return -1;
         }
         return 0;
     }
     case F_ENDPOINT:
         if (len > KEYS_ENDPOINT_MAX) {
-            s_error (err, errlen,
-                     "line %u: endpoint \"%s\" is longer than %d characters",
-                     line, quoted, KEYS_ENDPOINT_MAX);
+            keys_io_error (
+                err, errlen,
+                "line %u: endpoint \"%s\" is longer than %d characters", line,
+                quoted, KEYS_ENDPOINT_MAX);
             return -1;
         }
         if (!keys_endpoint_valid (copy)) {
-            s_error (err, errlen,
-                     "line %u: invalid endpoint \"%s\" (use tcp://HOST:PORT "
-                     "or ipc://PATH)",
-                     line, quoted);
+            keys_io_error (
+                err, errlen,
+                "line %u: invalid endpoint \"%s\" (use tcp://HOST:PORT "
+                "or ipc://PATH)",
+                line, quoted);
             return -1;
         }
         if (card->endpoint_count == KEYS_ENDPOINTS_MAX) {
-            s_error (err, errlen, "line %u: more than %d endpoints", line,
-                     KEYS_ENDPOINTS_MAX);
+            keys_io_error (err, errlen, "line %u: more than %d endpoints", line,
+                           KEYS_ENDPOINTS_MAX);
             return -1;
         }
         strcpy (card->endpoints[card->endpoint_count++], copy);
@@ -315,18 +300,19 @@ s_parse_value (keys_card_t *card, s_field_t field, unsigned line,
     case F_FINGERPRINT: {
         char fpr[PROTO_FPR_HEX_LEN + 1];
         if (len != PROTO_FPR_HEX_LEN || !s_is_lower_hex (copy, len)) {
-            s_error (err, errlen,
-                     "line %u: fingerprint \"%s\" is not %d lowercase hex "
-                     "characters",
-                     line, quoted, PROTO_FPR_HEX_LEN);
+            keys_io_error (
+                err, errlen,
+                "line %u: fingerprint \"%s\" is not %d lowercase hex "
+                "characters",
+                line, quoted, PROTO_FPR_HEX_LEN);
             return -1;
         }
         proto_fingerprint (fpr, card->sign_pk);
         if (strcmp (fpr, copy) != 0) {
-            s_error (err, errlen,
-                     "line %u: fingerprint \"%s\" does not match the "
-                     "sign-key: the card is damaged or altered",
-                     line, quoted);
+            keys_io_error (err, errlen,
+                           "line %u: fingerprint \"%s\" does not match the "
+                           "sign-key: the card is damaged or altered",
+                           line, quoted);
             return -1;
         }
         return 0;
@@ -351,8 +337,8 @@ keys_card_parse (keys_card_t *self, const char *text, size_t len, char *err,
     keys_card_t card;
     memset (&card, 0, sizeof card);
     if (len > KEYS_CARD_TEXT_MAX) {
-        s_error (err, errlen, "card is longer than %d bytes",
-                 KEYS_CARD_TEXT_MAX);
+        keys_io_error (err, errlen, "card is longer than %d bytes",
+                       KEYS_CARD_TEXT_MAX);
         return -1;
     }
     int last = -1;                      /* last field seen, -1 none yet */
@@ -370,41 +356,44 @@ keys_card_parse (keys_card_t *self, const char *text, size_t len, char *err,
         if (last < 0 && (line_len == 0 || start[0] == '#')) {
             if (!proto_utf8_valid ((const uint8_t *) start, line_len,
                                    false)) {
-                s_error (err, errlen,
-                         "line %u: comment is not valid UTF-8 text", line);
+                keys_io_error (err, errlen,
+                               "line %u: comment is not valid UTF-8 text",
+                               line);
                 return -1;
             }
             continue;
         }
         if (line_len == 0 || start[0] == '#') {
-            s_error (err, errlen,
-                     "line %u: %s inside the card (blank lines and comments "
-                     "may only come before it)",
-                     line, line_len ? "comment" : "blank line");
+            keys_io_error (
+                err, errlen,
+                "line %u: %s inside the card (blank lines and comments "
+                "may only come before it)",
+                line, line_len ? "comment" : "blank line");
             return -1;
         }
         if (memchr (start, '\r', line_len)) {
-            s_error (err, errlen,
-                     "line %u: carriage return (save the card with LF line "
-                     "endings)",
-                     line);
+            keys_io_error (
+                err, errlen,
+                "line %u: carriage return (save the card with LF line "
+                "endings)",
+                line);
             return -1;
         }
         for (size_t i = 0; i < line_len; i++)
             if (start[i] < 0x20 || start[i] > 0x7e) {
-                s_error (err, errlen,
-                         "line %u: byte 0x%02x not allowed (cards are "
-                         "printable ASCII)",
-                         line, (unsigned) (unsigned char) start[i]);
+                keys_io_error (err, errlen,
+                               "line %u: byte 0x%02x not allowed (cards are "
+                               "printable ASCII)",
+                               line, (unsigned)(unsigned char)start[i]);
                 return -1;
             }
         const char *colon = memchr (start, ':', line_len);
         size_t name_len = colon ? (size_t) (colon - start) : 0;
         if (!colon || name_len + 3 > line_len || colon[1] != ' '
             || colon[2] == ' ' || start[line_len - 1] == ' ') {
-            s_error (err, errlen,
-                     "line %u: expected \"field: value\", found \"%s\"", line,
-                     quoted);
+            keys_io_error (err, errlen,
+                           "line %u: expected \"field: value\", found \"%s\"",
+                           line, quoted);
             return -1;
         }
         int field = -1;
@@ -414,8 +403,8 @@ keys_card_parse (keys_card_t *self, const char *text, size_t len, char *err,
                 field = f;
         keys_io_quote (quoted, start, name_len);
         if (field < 0) {
-            s_error (err, errlen, "line %u: unknown field \"%s\"", line,
-                     quoted);
+            keys_io_error (err, errlen, "line %u: unknown field \"%s\"", line,
+                           quoted);
             return -1;
         }
         /* Order: each field once, in order; endpoint may repeat or be
@@ -424,17 +413,17 @@ keys_card_parse (keys_card_t *self, const char *text, size_t len, char *err,
         bool skip_endpoint = field == F_FINGERPRINT && last == F_BOX_KEY;
         if (!endpoint_again && !skip_endpoint && field != last + 1) {
             if (field <= last && field != F_ENDPOINT)
-                s_error (err, errlen, "line %u: duplicate field \"%s\"", line,
-                         quoted);
+                keys_io_error (err, errlen, "line %u: duplicate field \"%s\"",
+                               line, quoted);
             else if (last + 1 < F_COUNT)
-                s_error (err, errlen,
-                         "line %u: field \"%s\" out of order (expected "
-                         "\"%s\")",
-                         line, quoted, s_field_names[last + 1]);
+                keys_io_error (err, errlen,
+                               "line %u: field \"%s\" out of order (expected "
+                               "\"%s\")",
+                               line, quoted, s_field_names[last + 1]);
             else
-                s_error (err, errlen,
-                         "line %u: field \"%s\" after the fingerprint", line,
-                         quoted);
+                keys_io_error (err, errlen,
+                               "line %u: field \"%s\" after the fingerprint",
+                               line, quoted);
             return -1;
         }
         if (s_parse_value (&card, (s_field_t) field, line, colon + 2,
@@ -445,12 +434,11 @@ keys_card_parse (keys_card_t *self, const char *text, size_t len, char *err,
     }
     if (last != F_FINGERPRINT) {
         if (last < 0)
-            s_error (err, errlen, "not an identity card (no fields)");
+            keys_io_error (err, errlen, "not an identity card (no fields)");
         else
-            s_error (err, errlen, "line %u: card ends before field \"%s\"",
-                     line,
-                     s_field_names[last == F_BOX_KEY ? F_FINGERPRINT
-                                                     : last + 1]);
+            keys_io_error (
+                err, errlen, "line %u: card ends before field \"%s\"", line,
+                s_field_names[last == F_BOX_KEY ? F_FINGERPRINT : last + 1]);
         return -1;
     }
     *self = card;
@@ -467,24 +455,25 @@ keys_card_load (keys_card_t *self, const char *path, char *err, size_t errlen)
     char text[KEYS_CARD_TEXT_MAX + 1];
     FILE *file = fopen (path, "rb");
     if (!file) {
-        s_error (err, errlen, "cannot open %s: %s", path, strerror (errno));
+        keys_io_error (err, errlen, "cannot open %s: %s", path,
+                       strerror (errno));
         return -1;
     }
     size_t len = fread (text, 1, sizeof text, file);
     bool failed = ferror (file);
     fclose (file);
     if (failed) {
-        s_error (err, errlen, "cannot read %s", path);
+        keys_io_error (err, errlen, "cannot read %s", path);
         return -1;
     }
     if (len > KEYS_CARD_TEXT_MAX) {
-        s_error (err, errlen, "%s: longer than %d bytes, not a card", path,
-                 KEYS_CARD_TEXT_MAX);
+        keys_io_error (err, errlen, "%s: longer than %d bytes, not a card",
+                       path, KEYS_CARD_TEXT_MAX);
         return -1;
     }
     char reason[256];
     if (keys_card_parse (self, text, len, reason, sizeof reason) != 0) {
-        s_error (err, errlen, "%s: %s", path, reason);
+        keys_io_error (err, errlen, "%s: %s", path, reason);
         return -1;
     }
     return 0;
@@ -500,16 +489,15 @@ keys_card_save (const keys_card_t *self, const char *path, char *err,
     assert (path);
     char *text = keys_card_format (self);
     if (!text) {
-        s_error (err, errlen, "the card has an invalid field");
+        keys_io_error (err, errlen, "the card has an invalid field");
         return -1;
     }
     int fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
                    0644);
     if (fd < 0) {
-        s_error (err, errlen, "cannot create %s: %s%s", path,
-                 strerror (errno),
-                 errno == EEXIST ? " (remove it or choose another name)"
-                                 : "");
+        keys_io_error (
+            err, errlen, "cannot create %s: %s%s", path, strerror (errno),
+            errno == EEXIST ? " (remove it or choose another name)" : "");
         free (text);
         return -1;
     }
@@ -530,7 +518,8 @@ keys_card_save (const keys_card_t *self, const char *path, char *err,
         rc = -1;
     free (text);
     if (rc != 0) {
-        s_error (err, errlen, "cannot write %s: %s", path, strerror (errno));
+        keys_io_error (err, errlen, "cannot write %s: %s", path,
+                       strerror (errno));
         unlink (path);
         return -1;
     }

@@ -4,10 +4,23 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "keys_io.h"
+
+void
+keys_io_error (char *err, size_t errlen, const char *format, ...)
+{
+    if (!err || errlen == 0)
+        return;
+    va_list args;
+    va_start (args, format);
+    vsnprintf (err, errlen, format, args);
+    va_end (args);
+}
 
 int
 keys_io_write_all (int fd, const char *buf, size_t len)

@@ -11,6 +11,13 @@
 #define KEYS_IO_QUOTE_MAX 40
 
 /* ------------------------------------------------------------------------
+   Format a one-line reason into err (errlen bytes), as every keys/ parser
+   reports refusals. Does nothing if err is NULL or errlen is 0.             */
+void
+    keys_io_error (char *err, size_t errlen, const char *format, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
+/* ------------------------------------------------------------------------
    Write all of buf to fd, retrying on EINTR. Returns 0 or -1 (errno).      */
 int
     keys_io_write_all (int fd, const char *buf, size_t len);

@@ -70,21 +70,6 @@ struct _keys_roster_t {
 
 /* ------------------------------------------------------------------------
    Small helpers: messages, quoting, hex.                                    */
-static void
-s_error (char *err, size_t errlen, const char *format, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
-static void
-s_error (char *err, size_t errlen, const char *format, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list args;
-    va_start (args, format);
-    vsnprintf (err, errlen, format, args);
-    va_end (args);
-}
-
 
 static bool
 s_is_lower_hex (const char *s, size_t len)
@@ -237,9 +222,10 @@ keys_roster_follow (keys_roster_t *self, const keys_roster_t *prev,
     assert (self);
     assert (prev);
     if (s_follow (self, prev) != 0) {
-        s_error (err, errlen,
-                 "the previous roster is not complete (no members, or its "
-                 "threshold is out of range)");
+        keys_io_error (
+            err, errlen,
+            "the previous roster is not complete (no members, or its "
+            "threshold is out of range)");
         return -1;
     }
     return 0;
@@ -439,49 +425,52 @@ s_member_check (const keys_roster_t *self, const keys_card_t *card,
     char quoted[KEYS_IO_QUOTE_MAX + 4];
     size_t name_len = strnlen (card->name, sizeof card->name);
     if (!keys_name_valid (card->name) || name_len > KEYS_NAME_MAX) {
-        s_error (err, errlen, "invalid member name \"%s\"",
-                 keys_io_quote (quoted, card->name, name_len));
+        keys_io_error (err, errlen, "invalid member name \"%s\"",
+                       keys_io_quote (quoted, card->name, name_len));
         return -1;
     }
     if (!proto_sector_name (card->sector)) {
-        s_error (err, errlen, "member \"%s\" has no valid sector",
-                 card->name);
+        keys_io_error (err, errlen, "member \"%s\" has no valid sector",
+                       card->name);
         return -1;
     }
     if (card->endpoint_count > KEYS_ENDPOINTS_MAX) {
-        s_error (err, errlen, "member \"%s\" has more than %d endpoints",
-                 card->name, KEYS_ENDPOINTS_MAX);
+        keys_io_error (err, errlen, "member \"%s\" has more than %d endpoints",
+                       card->name, KEYS_ENDPOINTS_MAX);
         return -1;
     }
     for (size_t e = 0; e < card->endpoint_count; e++)
         if (strnlen (card->endpoints[e], KEYS_ENDPOINT_MAX + 1)
                 > KEYS_ENDPOINT_MAX
             || !keys_endpoint_valid (card->endpoints[e])) {
-            s_error (err, errlen, "member \"%s\": invalid endpoint \"%s\"",
-                     card->name,
-                     keys_io_quote (quoted, card->endpoints[e],
-                              strnlen (card->endpoints[e],
-                                       KEYS_ENDPOINT_MAX + 1)));
+            keys_io_error (err, errlen,
+                           "member \"%s\": invalid endpoint \"%s\"", card->name,
+                           keys_io_quote (quoted, card->endpoints[e],
+                                          strnlen (card->endpoints[e],
+                                                   KEYS_ENDPOINT_MAX + 1)));
             return -1;
         }
     for (size_t i = 0; i < self->member_count; i++) {
         const keys_card_t *other = &self->members[i].card;
         if (!strcasecmp (other->name, card->name)) {
-            s_error (err, errlen, "member name \"%s\" repeated (already "
-                                  "member \"%s\")",
-                     card->name, other->name);
+            keys_io_error (err, errlen,
+                           "member name \"%s\" repeated (already "
+                           "member \"%s\")",
+                           card->name, other->name);
             return -1;
         }
         if (!memcmp (other->sign_pk, card->sign_pk, PROTO_PK_BYTES)) {
-            s_error (err, errlen, "sign-key of \"%s\" repeated (already "
-                                  "member \"%s\")",
-                     card->name, other->name);
+            keys_io_error (err, errlen,
+                           "sign-key of \"%s\" repeated (already "
+                           "member \"%s\")",
+                           card->name, other->name);
             return -1;
         }
         if (!memcmp (other->box_pk, card->box_pk, PROTO_BOXPK_BYTES)) {
-            s_error (err, errlen, "box-key of \"%s\" repeated (already "
-                                  "member \"%s\")",
-                     card->name, other->name);
+            keys_io_error (err, errlen,
+                           "box-key of \"%s\" repeated (already "
+                           "member \"%s\")",
+                           card->name, other->name);
             return -1;
         }
     }
@@ -521,9 +510,10 @@ keys_roster_add_member (keys_roster_t *self, const keys_card_t *card,
     assert (self);
     assert (card);
     if (self->member_count == KEYS_ROSTER_MAX_MEMBERS) {
-        s_error (err, errlen, "the roster already has %d members, the most "
-                              "it may have",
-                 KEYS_ROSTER_MAX_MEMBERS);
+        keys_io_error (err, errlen,
+                       "the roster already has %d members, the most "
+                       "it may have",
+                       KEYS_ROSTER_MAX_MEMBERS);
         return -1;
     }
     if (s_member_check (self, card, err, errlen) != 0)
@@ -533,14 +523,15 @@ keys_roster_add_member (keys_roster_t *self, const keys_card_t *card,
     member.card = *card;
     if (s_roles_normalize (roles, member.roles) != 0) {
         char quoted[KEYS_IO_QUOTE_MAX + 4];
-        s_error (err, errlen,
-                 "invalid roles \"%s\" (a comma list of lowercase words, "
-                 "at most %d characters)",
-                 keys_io_quote (quoted, roles, strlen (roles)), KEYS_ROLES_MAX);
+        keys_io_error (err, errlen,
+                       "invalid roles \"%s\" (a comma list of lowercase words, "
+                       "at most %d characters)",
+                       keys_io_quote (quoted, roles, strlen (roles)),
+                       KEYS_ROLES_MAX);
         return -1;
     }
     if (s_member_insert (self, &member) != 0) {
-        s_error (err, errlen, "out of memory");
+        keys_io_error (err, errlen, "out of memory");
         return -1;
     }
     s_clear_signatures (self);
@@ -578,8 +569,8 @@ keys_roster_remove_member (keys_roster_t *self, const char *name, char *err,
     const keys_member_t *member = keys_roster_member_by_name (self, name);
     if (!member) {
         char quoted[KEYS_IO_QUOTE_MAX + 4];
-        s_error (err, errlen, "no member named \"%s\"",
-                 keys_io_quote (quoted, name, strlen (name)));
+        keys_io_error (err, errlen, "no member named \"%s\"",
+                       keys_io_quote (quoted, name, strlen (name)));
         return -1;
     }
     size_t at = (size_t) (member - self->members);
@@ -609,18 +600,19 @@ keys_roster_set_group (keys_roster_t *self, const char *group,
     assert (names || n == 0);
     char quoted[KEYS_IO_QUOTE_MAX + 4];
     if (!proto_group_name_valid (group, strlen (group))) {
-        s_error (err, errlen,
-                 "invalid group name \"%s\" (lowercase letters, digits and "
-                 "'-', starting with a letter, at most %d)",
-                 keys_io_quote (quoted, group, strlen (group)),
-                 PROTO_GROUP_NAME_MAX);
+        keys_io_error (
+            err, errlen,
+            "invalid group name \"%s\" (lowercase letters, digits and "
+            "'-', starting with a letter, at most %d)",
+            keys_io_quote (quoted, group, strlen (group)),
+            PROTO_GROUP_NAME_MAX);
         return -1;
     }
     size_t index = 0;
     s_group_t *old = s_group_find (self, group, &index);
     if (n == 0) {
         if (!old) {
-            s_error (err, errlen, "no group named \"%s\"", group);
+            keys_io_error (err, errlen, "no group named \"%s\"", group);
             return -1;
         }
         s_group_destroy (&self->groups[index]);
@@ -631,25 +623,26 @@ keys_roster_set_group (keys_roster_t *self, const char *group,
         return 0;
     }
     if (n > KEYS_GROUP_MAX_MEMBERS) {
-        s_error (err, errlen, "group \"%s\" has more than %d members", group,
-                 KEYS_GROUP_MAX_MEMBERS);
+        keys_io_error (err, errlen, "group \"%s\" has more than %d members",
+                       group, KEYS_GROUP_MAX_MEMBERS);
         return -1;
     }
     if (!old && self->group_count == KEYS_ROSTER_MAX_GROUPS) {
-        s_error (err, errlen, "the roster already has %d groups",
-                 KEYS_ROSTER_MAX_GROUPS);
+        keys_io_error (err, errlen, "the roster already has %d groups",
+                       KEYS_ROSTER_MAX_GROUPS);
         return -1;
     }
     const char **sorted = malloc (n * sizeof (char *));
     if (!sorted) {
-        s_error (err, errlen, "out of memory");
+        keys_io_error (err, errlen, "out of memory");
         return -1;
     }
     for (size_t i = 0; i < n; i++) {
         assert (names[i]);
         if (!keys_roster_member_by_name (self, names[i])) {
-            s_error (err, errlen, "group \"%s\": no member named \"%s\"",
-                     group, keys_io_quote (quoted, names[i], strlen (names[i])));
+            keys_io_error (err, errlen, "group \"%s\": no member named \"%s\"",
+                           group,
+                           keys_io_quote (quoted, names[i], strlen (names[i])));
             free (sorted);
             return -1;
         }
@@ -658,8 +651,8 @@ keys_roster_set_group (keys_roster_t *self, const char *group,
     qsort (sorted, n, sizeof (char *), s_name_cmp);
     for (size_t i = 1; i < n; i++)
         if (!strcmp (sorted[i], sorted[i - 1])) {
-            s_error (err, errlen, "group \"%s\": member \"%s\" repeated",
-                     group, sorted[i]);
+            keys_io_error (err, errlen, "group \"%s\": member \"%s\" repeated",
+                           group, sorted[i]);
             free (sorted);
             return -1;
         }
@@ -674,7 +667,7 @@ keys_roster_set_group (keys_roster_t *self, const char *group,
     free (sorted);
     if (!ok) {
         s_group_destroy (&fresh);
-        s_error (err, errlen, "out of memory");
+        keys_io_error (err, errlen, "out of memory");
         return -1;
     }
     strcpy (fresh->name, group);
@@ -826,15 +819,17 @@ keys_roster_add_signature (keys_roster_t *self,
     uint8_t msg[S_MESSAGE_BYTES];
     char fpr[PROTO_FPR_HEX_LEN + 1];
     if (s_message (self, msg) != 0) {
-        s_error (err, errlen, "the roster is not complete (no members, or "
-                              "threshold out of range): nothing to sign");
+        keys_io_error (err, errlen,
+                       "the roster is not complete (no members, or "
+                       "threshold out of range): nothing to sign");
         return -1;
     }
     if (crypto_sign_verify_detached (sig, msg, sizeof msg, pk) != 0) {
-        s_error (err, errlen,
-                 "the signature by key %s does not verify over version %" PRIu64
-                 " of this roster",
-                 s_fpr (fpr, pk), self->version);
+        keys_io_error (
+            err, errlen,
+            "the signature by key %s does not verify over version %" PRIu64
+            " of this roster",
+            s_fpr (fpr, pk), self->version);
         return -1;
     }
     size_t at = 0;
@@ -844,15 +839,15 @@ keys_roster_add_signature (keys_roster_t *self,
     if (at < self->sig_count && !memcmp (self->sigs[at].pk, pk, PROTO_PK_BYTES))
         return 1;
     if (self->sig_count == KEYS_ROSTER_MAX_SIGS) {
-        s_error (err, errlen, "the roster already holds %d signatures",
-                 KEYS_ROSTER_MAX_SIGS);
+        keys_io_error (err, errlen, "the roster already holds %d signatures",
+                       KEYS_ROSTER_MAX_SIGS);
         return -1;
     }
     if (self->sig_count == self->sig_cap) {
         size_t cap = self->sig_cap ? 2 * self->sig_cap : 8;
         s_sig_t *sigs = realloc (self->sigs, cap * sizeof *sigs);
         if (!sigs) {
-            s_error (err, errlen, "out of memory");
+            keys_io_error (err, errlen, "out of memory");
             return -1;
         }
         self->sigs = sigs;
@@ -883,9 +878,10 @@ keys_roster_verify (const keys_roster_t *self, const keys_roster_t *prev,
 
     uint8_t msg[S_MESSAGE_BYTES];
     if (s_message (self, msg) != 0) {
-        s_error (err, errlen, "version %" PRIu64 " is not complete (no "
-                              "members, or threshold out of range)",
-                 self->version);
+        keys_io_error (err, errlen,
+                       "version %" PRIu64 " is not complete (no "
+                       "members, or threshold out of range)",
+                       self->version);
         return -1;
     }
     /* Signatures are distinct by key (add_signature and the parser make
@@ -909,57 +905,60 @@ keys_roster_verify (const keys_roster_t *self, const keys_roster_t *prev,
         const keys_member_t *who = keys_roster_member_by_key (self, bad->pk);
         if (!who && prev)
             who = keys_roster_member_by_key (prev, bad->pk);
-        s_error (err, errlen,
-                 "version %" PRIu64 ": the signature by %s (%s) does not "
-                 "verify",
-                 self->version, who ? who->card.name : "a non-member",
-                 s_fpr (fpr, bad->pk));
+        keys_io_error (err, errlen,
+                       "version %" PRIu64 ": the signature by %s (%s) does not "
+                       "verify",
+                       self->version, who ? who->card.name : "a non-member",
+                       s_fpr (fpr, bad->pk));
         return -1;
     }
     if (!prev) {
         if (self->version != 1 || self->has_previous) {
-            s_error (err, errlen,
-                     "version %" PRIu64 " is not a genesis roster (version "
-                     "1, previous none)",
-                     self->version);
+            keys_io_error (err, errlen,
+                           "version %" PRIu64
+                           " is not a genesis roster (version "
+                           "1, previous none)",
+                           self->version);
             return -1;
         }
     }
     else {
         uint8_t prev_hash[PROTO_HASH_BYTES];
         if (keys_roster_hash (prev, prev_hash) != 0) {
-            s_error (err, errlen, "the previous roster is not complete");
+            keys_io_error (err, errlen, "the previous roster is not complete");
             return -1;
         }
         if (prev->version == UINT64_MAX || self->version != prev->version + 1) {
-            s_error (err, errlen,
-                     "version %" PRIu64 " cannot follow version %" PRIu64
-                     " (versions go up by exactly one)",
-                     self->version, prev->version);
+            keys_io_error (err, errlen,
+                           "version %" PRIu64 " cannot follow version %" PRIu64
+                           " (versions go up by exactly one)",
+                           self->version, prev->version);
             return -1;
         }
         if (!self->has_previous
             || memcmp (self->previous, prev_hash, PROTO_HASH_BYTES) != 0) {
-            s_error (err, errlen,
-                     "version %" PRIu64 " names a previous roster that is "
-                     "not this version %" PRIu64 " (hash differs)",
-                     self->version, prev->version);
+            keys_io_error (err, errlen,
+                           "version %" PRIu64
+                           " names a previous roster that is "
+                           "not this version %" PRIu64 " (hash differs)",
+                           self->version, prev->version);
             return -1;
         }
         if (counts->prev < counts->prev_needed) {
-            s_error (err, errlen,
-                     "version %" PRIu64 " is signed by %zu of the %zu "
-                     "members of version %" PRIu64 " it needs",
-                     self->version, counts->prev, counts->prev_needed,
-                     prev->version);
+            keys_io_error (err, errlen,
+                           "version %" PRIu64 " is signed by %zu of the %zu "
+                           "members of version %" PRIu64 " it needs",
+                           self->version, counts->prev, counts->prev_needed,
+                           prev->version);
             return -1;
         }
     }
     if (counts->own < counts->own_needed) {
-        s_error (err, errlen,
-                 "version %" PRIu64 " is signed by %zu of the %zu of its own "
-                 "members it needs",
-                 self->version, counts->own, counts->own_needed);
+        keys_io_error (err, errlen,
+                       "version %" PRIu64
+                       " is signed by %zu of the %zu of its own "
+                       "members it needs",
+                       self->version, counts->own, counts->own_needed);
         return -1;
     }
     return 0;
@@ -974,14 +973,15 @@ keys_roster_verify_chain (keys_roster_t *const *chain, size_t n,
     assert (bad_index);
     *bad_index = 0;
     if (n == 0) {
-        s_error (err, errlen, "empty roster chain");
+        keys_io_error (err, errlen, "empty roster chain");
         return -1;
     }
     if (n > KEYS_ROSTER_CHAIN_MAX) {
         *bad_index = KEYS_ROSTER_CHAIN_MAX;
-        s_error (err, errlen, "roster chain of %zu versions is longer than "
-                              "the %d allowed",
-                 n, KEYS_ROSTER_CHAIN_MAX);
+        keys_io_error (err, errlen,
+                       "roster chain of %zu versions is longer than "
+                       "the %d allowed",
+                       n, KEYS_ROSTER_CHAIN_MAX);
         return -1;
     }
     char reason[512];
@@ -991,7 +991,8 @@ keys_roster_verify_chain (keys_roster_t *const *chain, size_t n,
                                 reason, sizeof reason)
             != 0) {
             *bad_index = i;
-            s_error (err, errlen, "roster %zu in the chain: %s", i, reason);
+            keys_io_error (err, errlen, "roster %zu in the chain: %s", i,
+                           reason);
             return -1;
         }
     }
@@ -1027,18 +1028,18 @@ s_peek (s_reader_t *r)
     const char *start = r->text + r->pos;
     const char *nl = memchr (start, '\n', r->len - r->pos);
     if (!nl) {
-        s_error (r->err, r->errlen, "line %u: no newline at the end",
-                 r->line);
+        keys_io_error (r->err, r->errlen, "line %u: no newline at the end",
+                       r->line);
         return -1;
     }
     size_t line_len = (size_t) (nl - start);
     char quoted[KEYS_IO_QUOTE_MAX + 4];
     for (size_t i = 0; i < line_len; i++)
         if (start[i] < 0x20 || start[i] > 0x7e) {
-            s_error (r->err, r->errlen,
-                     "line %u: byte 0x%02x not allowed (printable ASCII "
-                     "only, LF line endings)",
-                     r->line, (unsigned) (unsigned char) start[i]);
+            keys_io_error (r->err, r->errlen,
+                           "line %u: byte 0x%02x not allowed (printable ASCII "
+                           "only, LF line endings)",
+                           r->line, (unsigned)(unsigned char)start[i]);
             return -1;
         }
     const char *colon = memchr (start, ':', line_len);
@@ -1046,9 +1047,9 @@ s_peek (s_reader_t *r)
     if (!colon || field_len == 0 || field_len >= sizeof r->field
         || field_len + 3 > line_len || colon[1] != ' ' || colon[2] == ' '
         || start[line_len - 1] == ' ') {
-        s_error (r->err, r->errlen,
-                 "line %u: expected \"field: value\", found \"%s\"", r->line,
-                 keys_io_quote (quoted, start, line_len));
+        keys_io_error (r->err, r->errlen,
+                       "line %u: expected \"field: value\", found \"%s\"",
+                       r->line, keys_io_quote (quoted, start, line_len));
         return -1;
     }
     memcpy (r->field, start, field_len);
@@ -1085,14 +1086,14 @@ s_expect (s_reader_t *r, const char *field)
     if (rc < 0)
         return -1;
     if (rc == 0) {
-        s_error (r->err, r->errlen, "line %u: roster ends, expected \"%s\"",
-                 r->line, field);
+        keys_io_error (r->err, r->errlen,
+                       "line %u: roster ends, expected \"%s\"", r->line, field);
         return -1;
     }
     if (strcmp (r->field, field) != 0) {
-        s_error (r->err, r->errlen,
-                 "line %u: expected field \"%s\", found \"%s\"", r->line,
-                 field, r->field);
+        keys_io_error (r->err, r->errlen,
+                       "line %u: expected field \"%s\", found \"%s\"", r->line,
+                       field, r->field);
         return -1;
     }
     return 0;
@@ -1103,8 +1104,9 @@ static int
 s_bad_value (s_reader_t *r, const char *why)
 {
     char quoted[KEYS_IO_QUOTE_MAX + 4];
-    s_error (r->err, r->errlen, "line %u: %s \"%s\" %s", r->line, r->field,
-             keys_io_quote (quoted, r->value, r->value_len), why);
+    keys_io_error (r->err, r->errlen, "line %u: %s \"%s\" %s", r->line,
+                   r->field, keys_io_quote (quoted, r->value, r->value_len),
+                   why);
     return -1;
 }
 
@@ -1154,17 +1156,18 @@ s_parse_member (s_reader_t *r, keys_roster_t *self)
     if (!keys_name_valid (card->name))
         return s_bad_value (r, "is not a valid member name");
     if (self->member_count == KEYS_ROSTER_MAX_MEMBERS) {
-        s_error (r->err, r->errlen, "line %u: more than %d members", r->line,
-                 KEYS_ROSTER_MAX_MEMBERS);
+        keys_io_error (r->err, r->errlen, "line %u: more than %d members",
+                       r->line, KEYS_ROSTER_MAX_MEMBERS);
         return -1;
     }
     if (self->member_count > 0) {
         const char *before = self->members[self->member_count - 1].card.name;
         if (strcmp (before, card->name) >= 0) {
-            s_error (r->err, r->errlen,
-                     "line %u: member \"%s\" is not in order (members are "
-                     "sorted by name, and it comes after \"%s\")",
-                     r->line, card->name, before);
+            keys_io_error (
+                r->err, r->errlen,
+                "line %u: member \"%s\" is not in order (members are "
+                "sorted by name, and it comes after \"%s\")",
+                r->line, card->name, before);
             return -1;
         }
     }
@@ -1195,8 +1198,8 @@ s_parse_member (s_reader_t *r, keys_roster_t *self)
 
     while (s_next_is (r, "endpoint", &rc)) {
         if (card->endpoint_count == KEYS_ENDPOINTS_MAX) {
-            s_error (r->err, r->errlen, "line %u: more than %d endpoints",
-                     r->line, KEYS_ENDPOINTS_MAX);
+            keys_io_error (r->err, r->errlen, "line %u: more than %d endpoints",
+                           r->line, KEYS_ENDPOINTS_MAX);
             return -1;
         }
         char *endpoint = card->endpoints[card->endpoint_count];
@@ -1224,11 +1227,11 @@ s_parse_member (s_reader_t *r, keys_roster_t *self)
 
     char reason[256];
     if (s_member_check (self, card, reason, sizeof reason) != 0) {
-        s_error (r->err, r->errlen, "line %u: %s", first_line, reason);
+        keys_io_error (r->err, r->errlen, "line %u: %s", first_line, reason);
         return -1;
     }
     if (s_member_insert (self, &member) != 0) {
-        s_error (r->err, r->errlen, "out of memory");
+        keys_io_error (r->err, r->errlen, "out of memory");
         return -1;
     }
     return 0;
@@ -1245,28 +1248,28 @@ s_parse_group (s_reader_t *r, keys_roster_t *self)
         return s_bad_value (r, "names no members (GROUP MEMBER...)");
     size_t name_len = (size_t) (space - r->value);
     if (!proto_group_name_valid (r->value, name_len)) {
-        s_error (r->err, r->errlen, "line %u: invalid group name \"%s\"",
-                 r->line, keys_io_quote (quoted, r->value, name_len));
+        keys_io_error (r->err, r->errlen, "line %u: invalid group name \"%s\"",
+                       r->line, keys_io_quote (quoted, r->value, name_len));
         return -1;
     }
     if (self->group_count == KEYS_ROSTER_MAX_GROUPS) {
-        s_error (r->err, r->errlen, "line %u: more than %d groups", r->line,
-                 KEYS_ROSTER_MAX_GROUPS);
+        keys_io_error (r->err, r->errlen, "line %u: more than %d groups",
+                       r->line, KEYS_ROSTER_MAX_GROUPS);
         return -1;
     }
     s_group_t *group = calloc (1, sizeof *group);
     if (!group) {
-        s_error (r->err, r->errlen, "out of memory");
+        keys_io_error (r->err, r->errlen, "out of memory");
         return -1;
     }
     memcpy (group->name, r->value, name_len);
     if (self->group_count > 0) {
         const char *before = self->groups[self->group_count - 1]->name;
         if (strcmp (before, group->name) >= 0) {
-            s_error (r->err, r->errlen,
-                     "line %u: group \"%s\" is not in order (groups are "
-                     "sorted by name, and it comes after \"%s\")",
-                     r->line, group->name, before);
+            keys_io_error (r->err, r->errlen,
+                           "line %u: group \"%s\" is not in order (groups are "
+                           "sorted by name, and it comes after \"%s\")",
+                           r->line, group->name, before);
             s_group_destroy (&group);
             return -1;
         }
@@ -1281,31 +1284,33 @@ s_parse_group (s_reader_t *r, keys_roster_t *self)
         size_t len = (size_t) (stop - word);
         char name[KEYS_NAME_MAX + 1];
         if (len == 0 || len > KEYS_NAME_MAX) {
-            s_error (r->err, r->errlen,
-                     "line %u: group \"%s\": members are names separated by "
-                     "one space",
-                     r->line, group->name);
+            keys_io_error (
+                r->err, r->errlen,
+                "line %u: group \"%s\": members are names separated by "
+                "one space",
+                r->line, group->name);
             return -1;
         }
         memcpy (name, word, len);
         name[len] = 0;
         if (!keys_roster_member_by_name (self, name)) {
-            s_error (r->err, r->errlen,
-                     "line %u: group \"%s\" names \"%s\", who is not a member",
-                     r->line, group->name, keys_io_quote (quoted, name, len));
+            keys_io_error (
+                r->err, r->errlen,
+                "line %u: group \"%s\" names \"%s\", who is not a member",
+                r->line, group->name, keys_io_quote (quoted, name, len));
             return -1;
         }
         if (group->count > 0
             && strcmp (group->names[group->count - 1], name) >= 0) {
-            s_error (r->err, r->errlen,
-                     "line %u: group \"%s\": \"%s\" is not in order or "
-                     "repeated (members are sorted by name)",
-                     r->line, group->name, name);
+            keys_io_error (r->err, r->errlen,
+                           "line %u: group \"%s\": \"%s\" is not in order or "
+                           "repeated (members are sorted by name)",
+                           r->line, group->name, name);
             return -1;
         }
         group->names[group->count] = strdup (name);
         if (!group->names[group->count]) {
-            s_error (r->err, r->errlen, "out of memory");
+            keys_io_error (r->err, r->errlen, "out of memory");
             return -1;
         }
         group->count++;
@@ -1328,24 +1333,24 @@ s_parse_signature (s_reader_t *r, keys_roster_t *self)
         return s_bad_value (r, "is not \"<64 hex key> <128 hex signature>\" "
                                "in lowercase");
     if (self->sig_count == KEYS_ROSTER_MAX_SIGS) {
-        s_error (r->err, r->errlen, "line %u: more than %d signatures",
-                 r->line, KEYS_ROSTER_MAX_SIGS);
+        keys_io_error (r->err, r->errlen, "line %u: more than %d signatures",
+                       r->line, KEYS_ROSTER_MAX_SIGS);
         return -1;
     }
     if (self->sig_count > 0
         && memcmp (self->sigs[self->sig_count - 1].pk, sig.pk,
                    PROTO_PK_BYTES) >= 0) {
-        s_error (r->err, r->errlen,
-                 "line %u: signature is not in order or repeats a key "
-                 "(signatures are sorted by key, one per key)",
-                 r->line);
+        keys_io_error (r->err, r->errlen,
+                       "line %u: signature is not in order or repeats a key "
+                       "(signatures are sorted by key, one per key)",
+                       r->line);
         return -1;
     }
     if (self->sig_count == self->sig_cap) {
         size_t cap = self->sig_cap ? 2 * self->sig_cap : 8;
         s_sig_t *sigs = realloc (self->sigs, cap * sizeof *sigs);
         if (!sigs) {
-            s_error (r->err, r->errlen, "out of memory");
+            keys_io_error (r->err, r->errlen, "out of memory");
             return -1;
         }
         self->sigs = sigs;
@@ -1401,8 +1406,8 @@ keys_roster_parse (const char *text, size_t len, char *err, size_t errlen)
 {
     assert (text || len == 0);
     if (len > KEYS_ROSTER_MAX_BYTES) {
-        s_error (err, errlen, "roster is longer than %d bytes",
-                 KEYS_ROSTER_MAX_BYTES);
+        keys_io_error (err, errlen, "roster is longer than %d bytes",
+                       KEYS_ROSTER_MAX_BYTES);
         return NULL;
     }
     s_reader_t r;
@@ -1414,7 +1419,7 @@ keys_roster_parse (const char *text, size_t len, char *err, size_t errlen)
     r.errlen = errlen;
     keys_roster_t *self = s_roster_alloc ();
     if (!self) {
-        s_error (err, errlen, "out of memory");
+        keys_io_error (err, errlen, "out of memory");
         return NULL;
     }
     unsigned threshold_line = 0;
@@ -1428,9 +1433,9 @@ keys_roster_parse (const char *text, size_t len, char *err, size_t errlen)
     if (rc < 0)
         goto fail;
     if (self->threshold > self->member_count) {
-        s_error (err, errlen,
-                 "line %u: threshold %u is more than the %zu members",
-                 threshold_line, self->threshold, self->member_count);
+        keys_io_error (err, errlen,
+                       "line %u: threshold %u is more than the %zu members",
+                       threshold_line, self->threshold, self->member_count);
         goto fail;
     }
     while (s_next_is (&r, "group", &rc))
@@ -1444,10 +1449,11 @@ keys_roster_parse (const char *text, size_t len, char *err, size_t errlen)
     if (rc < 0)
         goto fail;
     if (rc == 1) {
-        s_error (err, errlen,
-                 "line %u: unexpected \"%s\" here (after the members come "
-                 "groups, then signatures, then the end)",
-                 r.line, r.field);
+        keys_io_error (
+            err, errlen,
+            "line %u: unexpected \"%s\" here (after the members come "
+            "groups, then signatures, then the end)",
+            r.line, r.field);
         goto fail;
     }
     /* Belt and braces: the text must be exactly what we would write.      */
@@ -1456,7 +1462,7 @@ keys_roster_parse (const char *text, size_t len, char *err, size_t errlen)
     bool same = again && again_len == len && !memcmp (again, text, len);
     free (again);
     if (!same) {
-        s_error (err, errlen, "roster is not in canonical form");
+        keys_io_error (err, errlen, "roster is not in canonical form");
         goto fail;
     }
     return self;
@@ -1473,13 +1479,14 @@ keys_roster_load (const char *path, char *err, size_t errlen)
     assert (path);
     FILE *file = fopen (path, "rb");
     if (!file) {
-        s_error (err, errlen, "cannot open %s: %s", path, strerror (errno));
+        keys_io_error (err, errlen, "cannot open %s: %s", path,
+                       strerror (errno));
         return NULL;
     }
     char *text = malloc (KEYS_ROSTER_MAX_BYTES + 1);
     if (!text) {
         fclose (file);
-        s_error (err, errlen, "out of memory");
+        keys_io_error (err, errlen, "out of memory");
         return NULL;
     }
     size_t len = fread (text, 1, KEYS_ROSTER_MAX_BYTES + 1, file);
@@ -1488,16 +1495,15 @@ keys_roster_load (const char *path, char *err, size_t errlen)
     keys_roster_t *self = NULL;
     char reason[512];
     if (failed)
-        s_error (err, errlen, "cannot read %s", path);
+        keys_io_error (err, errlen, "cannot read %s", path);
     else if (len > KEYS_ROSTER_MAX_BYTES)
-        s_error (err, errlen, "%s: longer than %d bytes, not a roster", path,
-                 KEYS_ROSTER_MAX_BYTES);
+        keys_io_error (err, errlen, "%s: longer than %d bytes, not a roster",
+                       path, KEYS_ROSTER_MAX_BYTES);
     else if (!(self = keys_roster_parse (text, len, reason, sizeof reason)))
-        s_error (err, errlen, "%s: %s", path, reason);
+        keys_io_error (err, errlen, "%s: %s", path, reason);
     free (text);
     return self;
 }
-
 
 /* Write to a temporary file beside path, sync, then rename over path, so
    a reader sees the old roster or the new one, never half of one.          */
@@ -1510,21 +1516,22 @@ keys_roster_save (const keys_roster_t *self, const char *path, char *err,
     size_t len;
     char *text = keys_roster_format (self, true, &len);
     if (!text) {
-        s_error (err, errlen, "the roster is not complete (no members, or "
-                              "threshold out of range)");
+        keys_io_error (err, errlen,
+                       "the roster is not complete (no members, or "
+                       "threshold out of range)");
         return -1;
     }
     char tmp[4096];
     if (snprintf (tmp, sizeof tmp, "%s.tmp-XXXXXX", path)
         >= (int) sizeof tmp) {
         free (text);
-        s_error (err, errlen, "path too long: %s", path);
+        keys_io_error (err, errlen, "path too long: %s", path);
         return -1;
     }
     int fd = mkstemp (tmp);
     if (fd < 0) {
-        s_error (err, errlen, "cannot create a file beside %s: %s", path,
-                 strerror (errno));
+        keys_io_error (err, errlen, "cannot create a file beside %s: %s", path,
+                       strerror (errno));
         free (text);
         return -1;
     }
@@ -1547,7 +1554,8 @@ keys_roster_save (const keys_roster_t *self, const char *path, char *err,
         rc = rename (tmp, path);
     free (text);
     if (rc != 0) {
-        s_error (err, errlen, "cannot write %s: %s", path, strerror (errno));
+        keys_io_error (err, errlen, "cannot write %s: %s", path,
+                       strerror (errno));
         unlink (tmp);
         return -1;
     }
@@ -1700,11 +1708,12 @@ keys_roster_resolve_audience (const keys_roster_t *self, const char *text,
         if (!keys_roster_group_exists (self, name)
             || proto_audience_set_group (&audience, name) != 0) {
             s_list_choices (choices, sizeof choices, self, true);
-            s_error (err, errlen, "unknown group \"%s\" (%s%s)",
-                     keys_io_quote (quoted, name, strlen (name)),
-                     self->group_count ? "groups: " : "this roster has no "
-                                                      "groups",
-                     choices);
+            keys_io_error (err, errlen, "unknown group \"%s\" (%s%s)",
+                           keys_io_quote (quoted, name, strlen (name)),
+                           self->group_count ? "groups: "
+                                             : "this roster has no "
+                                               "groups",
+                           choices);
             return -1;
         }
         *out = audience;
@@ -1731,22 +1740,25 @@ keys_roster_resolve_audience (const keys_roster_t *self, const char *text,
             if (!member) {
                 s_list_choices (choices, sizeof choices, self, false);
                 if (matches > 1)
-                    s_error (err, errlen,
-                             "\"%s\" could mean %zu members: give more of "
-                             "the fingerprint, or the name",
-                             keys_io_quote (quoted, word, trimmed), matches);
+                    keys_io_error (
+                        err, errlen,
+                        "\"%s\" could mean %zu members: give more of "
+                        "the fingerprint, or the name",
+                        keys_io_quote (quoted, word, trimmed), matches);
                 else
-                    s_error (err, errlen,
-                             "unknown member \"%s\" (members: %s; or give "
-                             "at least %d hex characters of a fingerprint)",
-                             keys_io_quote (quoted, word, trimmed), choices,
-                             S_FPR_MIN_HEX);
+                    keys_io_error (
+                        err, errlen,
+                        "unknown member \"%s\" (members: %s; or give "
+                        "at least %d hex characters of a fingerprint)",
+                        keys_io_quote (quoted, word, trimmed), choices,
+                        S_FPR_MIN_HEX);
                 return -1;
             }
             if (proto_audience_add_node (&audience, member->card.sign_pk)
                 != 0) {
-                s_error (err, errlen, "more than %d nodes in the audience",
-                         PROTO_AUDIENCE_MAX_NODES);
+                keys_io_error (err, errlen,
+                               "more than %d nodes in the audience",
+                               PROTO_AUDIENCE_MAX_NODES);
                 return -1;
             }
             if (word[len] != ',')
@@ -1756,10 +1768,10 @@ keys_roster_resolve_audience (const keys_roster_t *self, const char *text,
         *out = audience;
         return 0;
     }
-    s_error (err, errlen,
-             "unknown audience \"%s\" (use council, group:NAME or "
-             "node:NAME[,NAME...])",
-             keys_io_quote (quoted, text, strlen (text)));
+    keys_io_error (err, errlen,
+                   "unknown audience \"%s\" (use council, group:NAME or "
+                   "node:NAME[,NAME...])",
+                   keys_io_quote (quoted, text, strlen (text)));
     return -1;
 }
 

@@ -20,21 +20,6 @@ static const char *s_fields[SIGFILE_FIELDS] = {
     "sign-key", "signature",
 };
 
-static void
-s_err (char *err, size_t errlen, const char *fmt, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
-static void
-s_err (char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list args;
-    va_start (args, fmt);
-    vsnprintf (err, errlen, fmt, args);
-    va_end (args);
-}
-
 char *
 keys_sigfile_format (const keys_sigfile_t *self)
 {
@@ -72,8 +57,9 @@ keys_sigfile_parse (keys_sigfile_t *self, const char *text, size_t len,
         size_t line_no = field + 1;
         const char *eol = memchr (cursor, '\n', (size_t) (end - cursor));
         if (!eol) {
-            s_err (err, errlen, "line %zu: expected '%s:' (file ends early)",
-                   line_no, s_fields[field]);
+            keys_io_error (err, errlen,
+                           "line %zu: expected '%s:' (file ends early)",
+                           line_no, s_fields[field]);
             return -1;
         }
         size_t name_len = strlen (s_fields[field]);
@@ -81,15 +67,17 @@ keys_sigfile_parse (keys_sigfile_t *self, const char *text, size_t len,
         if (line_len < name_len + 2 || memcmp (cursor, s_fields[field],
                                                name_len) != 0
             || cursor[name_len] != ':' || cursor[name_len + 1] != ' ') {
-            s_err (err, errlen, "line %zu: expected '%s: ...'", line_no,
-                   s_fields[field]);
+            keys_io_error (err, errlen, "line %zu: expected '%s: ...'", line_no,
+                           s_fields[field]);
             return -1;
         }
         char value[2 * PROTO_SIG_BYTES + 2];
         size_t value_len = line_len - name_len - 2;
         if (value_len == 0 || value_len >= sizeof value) {
-            s_err (err, errlen, "line %zu: '%s' has a value of the wrong "
-                                "length", line_no, s_fields[field]);
+            keys_io_error (err, errlen,
+                           "line %zu: '%s' has a value of the wrong "
+                           "length",
+                           line_no, s_fields[field]);
             return -1;
         }
         memcpy (value, cursor + name_len + 2, value_len);
@@ -126,7 +114,8 @@ keys_sigfile_parse (keys_sigfile_t *self, const char *text, size_t len,
                 memcpy (self->signer, value, value_len + 1);
             break;
         case 4:
-            bad = bad || proto_hex_decode (self->sign_pk, PROTO_PK_BYTES, value);
+            bad = bad
+                  || proto_hex_decode (self->sign_pk, PROTO_PK_BYTES, value);
             break;
         default:
             bad = bad || proto_hex_decode (self->sig, PROTO_SIG_BYTES, value);
@@ -136,15 +125,17 @@ keys_sigfile_parse (keys_sigfile_t *self, const char *text, size_t len,
             //  The value is untrusted: quote it printable and short, so a
             //  signature file cannot send escape sequences to a terminal.
             char quoted[KEYS_IO_QUOTE_MAX + 4];
-            s_err (err, errlen, "line %zu: invalid %s \"%s\"", line_no,
-                   s_fields[field], keys_io_quote (quoted, value, value_len));
+            keys_io_error (err, errlen, "line %zu: invalid %s \"%s\"", line_no,
+                           s_fields[field],
+                           keys_io_quote (quoted, value, value_len));
             return -1;
         }
         cursor = eol + 1;
     }
     if (cursor != end) {
-        s_err (err, errlen, "line %d: unexpected text after the signature",
-               SIGFILE_FIELDS + 1);
+        keys_io_error (err, errlen,
+                       "line %d: unexpected text after the signature",
+                       SIGFILE_FIELDS + 1);
         return -1;
     }
     return 0;

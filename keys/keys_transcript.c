@@ -70,26 +70,10 @@ struct _keys_transcript_t {
     bool verified;                           /* verify passed, nothing since */
 };
 
-static void
-s_error (char *err, size_t errlen, const char *format, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
-static void
-s_error (char *err, size_t errlen, const char *format, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list args;
-    va_start (args, format);
-    vsnprintf (err, errlen, format, args);
-    va_end (args);
-}
-
 //  --------------------------------------------------------------------------
 //  An untrusted value fit to quote in a message: printable ASCII only (a
 //  transcript must not send escape sequences to a terminal), truncated.
 //  out holds KEYS_IO_QUOTE_MAX + 4 bytes.
-
 
 static void
 s_record_free (s_record_t *record)
@@ -359,12 +343,13 @@ s_fail (s_parser_t *p, const char *field, const char *value, size_t len,
 {
     char quoted[KEYS_IO_QUOTE_MAX + 4];
     if (value)
-        s_error (p->err, p->errlen, "record %zu (line %zu): %s \"%s\": %s",
-                 p->record, p->line, field, keys_io_quote (quoted, value, len),
-                 reason);
+        keys_io_error (p->err, p->errlen,
+                       "record %zu (line %zu): %s \"%s\": %s", p->record,
+                       p->line, field, keys_io_quote (quoted, value, len),
+                       reason);
     else
-        s_error (p->err, p->errlen, "record %zu (line %zu): %s: %s",
-                 p->record, p->line, field, reason);
+        keys_io_error (p->err, p->errlen, "record %zu (line %zu): %s: %s",
+                       p->record, p->line, field, reason);
 }
 
 //  Read the next line as "field: value"; sets value and its length and
@@ -645,18 +630,19 @@ keys_transcript_parse (const char *text, size_t len, char *err,
 {
     assert (text || len == 0);
     if (len > KEYS_TRANSCRIPT_MAX_BYTES) {
-        s_error (err, errlen, "longer than %d bytes: not a transcript",
-                 KEYS_TRANSCRIPT_MAX_BYTES);
+        keys_io_error (err, errlen, "longer than %d bytes: not a transcript",
+                       KEYS_TRANSCRIPT_MAX_BYTES);
         return NULL;
     }
     if (len < S_HEADER_LEN || memcmp (text, S_HEADER, S_HEADER_LEN) != 0) {
-        s_error (err, errlen, "line 1: expected \"ceptoar-transcript: 1\": "
-                              "not a ceremony transcript");
+        keys_io_error (err, errlen,
+                       "line 1: expected \"ceptoar-transcript: 1\": "
+                       "not a ceremony transcript");
         return NULL;
     }
     keys_transcript_t *self = keys_transcript_new ();
     if (!self) {
-        s_error (err, errlen, "out of memory");
+        keys_io_error (err, errlen, "out of memory");
         return NULL;
     }
     s_parser_t p = { text + S_HEADER_LEN, text + len, 2, 1, err, errlen };
@@ -701,13 +687,14 @@ keys_transcript_load (const char *path, keys_transcript_t **out, char *err,
     *out = NULL;
     FILE *file = fopen (path, "rb");
     if (!file) {
-        s_error (err, errlen, "cannot open %s: %s", path, strerror (errno));
+        keys_io_error (err, errlen, "cannot open %s: %s", path,
+                       strerror (errno));
         return KEYS_TRANSCRIPT_IO;
     }
     char *text = malloc (KEYS_TRANSCRIPT_MAX_BYTES + 1);
     if (!text) {
         fclose (file);
-        s_error (err, errlen, "out of memory");
+        keys_io_error (err, errlen, "out of memory");
         return KEYS_TRANSCRIPT_IO;
     }
     size_t len = fread (text, 1, KEYS_TRANSCRIPT_MAX_BYTES + 1, file);
@@ -716,12 +703,12 @@ keys_transcript_load (const char *path, keys_transcript_t **out, char *err,
     int rc = 0;
     char reason[512];
     if (failed) {
-        s_error (err, errlen, "cannot read %s", path);
+        keys_io_error (err, errlen, "cannot read %s", path);
         rc = KEYS_TRANSCRIPT_IO;
     }
     else if (!(*out = keys_transcript_parse (text, len, reason,
                                              sizeof reason))) {
-        s_error (err, errlen, "%s: %s", path, reason);
+        keys_io_error (err, errlen, "%s: %s", path, reason);
         rc = KEYS_TRANSCRIPT_BAD;
     }
     free (text);
@@ -744,34 +731,41 @@ keys_transcript_verify (const keys_transcript_t *self, size_t *bad_record,
         if (s_verify_sig (record) != 0) {
             char pk[S_PK_HEX_LEN + 1];
             proto_hex_encode (pk, r->signer, PROTO_PK_BYTES);
-            s_error (err, errlen,
-                     "record %zu (line %zu): signature: does not verify "
-                     "with the signer key %.16s...: the record was altered, "
-                     "or signed by another key", position, r->line, pk);
+            keys_io_error (
+                err, errlen,
+                "record %zu (line %zu): signature: does not verify "
+                "with the signer key %.16s...: the record was altered, "
+                "or signed by another key",
+                position, r->line, pk);
             return -1;
         }
         if (r->number != position) {
-            s_error (err, errlen,
-                     "record %zu (line %zu): record: numbered %" PRIu64
-                     " where %zu belongs: a record was deleted, inserted or "
-                     "moved", position, r->line, r->number, position);
+            keys_io_error (
+                err, errlen,
+                "record %zu (line %zu): record: numbered %" PRIu64
+                " where %zu belongs: a record was deleted, inserted or "
+                "moved",
+                position, r->line, r->number, position);
             return -1;
         }
         if (i == 0 && r->has_previous) {
-            s_error (err, errlen,
-                     "record 1 (line %zu): previous: names a record before "
-                     "the first: records were deleted from the start",
-                     r->line);
+            keys_io_error (
+                err, errlen,
+                "record 1 (line %zu): previous: names a record before "
+                "the first: records were deleted from the start",
+                r->line);
             return -1;
         }
         if (i > 0
             && (!r->has_previous
                 || memcmp (r->previous, self->records[i - 1].hash,
                            PROTO_HASH_BYTES) != 0)) {
-            s_error (err, errlen,
-                     "record %zu (line %zu): previous: does not match the "
-                     "hash of record %zu: a record was deleted, inserted, "
-                     "moved or altered", position, r->line, i);
+            keys_io_error (
+                err, errlen,
+                "record %zu (line %zu): previous: does not match the "
+                "hash of record %zu: a record was deleted, inserted, "
+                "moved or altered",
+                position, r->line, i);
             return -1;
         }
         if (i > 0 && r->time < self->records[i - 1].pub.time) {
@@ -780,9 +774,11 @@ keys_transcript_verify (const keys_transcript_t *self, size_t *bad_record,
             keys_transcript_format_time (r->time, when);
             keys_transcript_format_time (self->records[i - 1].pub.time,
                                          before);
-            s_error (err, errlen,
-                     "record %zu (line %zu): time: %s is before record %zu's "
-                     "time %s", position, r->line, when, i, before);
+            keys_io_error (
+                err, errlen,
+                "record %zu (line %zu): time: %s is before record %zu's "
+                "time %s",
+                position, r->line, when, i, before);
             return -1;
         }
     }
@@ -797,8 +793,8 @@ s_check_files (const keys_transcript_file_t *files, size_t n,
                const char *kind, char *err, size_t errlen)
 {
     if (n > KEYS_TRANSCRIPT_MAX_FILES) {
-        s_error (err, errlen, "more than %d %ss", KEYS_TRANSCRIPT_MAX_FILES,
-                 kind);
+        keys_io_error (err, errlen, "more than %d %ss",
+                       KEYS_TRANSCRIPT_MAX_FILES, kind);
         return -1;
     }
     for (size_t i = 0; i < n; i++) {
@@ -807,9 +803,10 @@ s_check_files (const keys_transcript_file_t *files, size_t n,
                                             KEYS_TRANSCRIPT_LABEL_MAX)) {
             char quoted[KEYS_IO_QUOTE_MAX + 4];
             const char *label = files[i].label ? files[i].label : "";
-            s_error (err, errlen, "%s name \"%s\" is not valid: 1-255 bytes "
-                     "of UTF-8 without control characters", kind,
-                     keys_io_quote (quoted, label, strlen (label)));
+            keys_io_error (err, errlen,
+                           "%s name \"%s\" is not valid: 1-255 bytes "
+                           "of UTF-8 without control characters",
+                           kind, keys_io_quote (quoted, label, strlen (label)));
             return -1;
         }
     }
@@ -833,22 +830,26 @@ keys_transcript_append (keys_transcript_t *self, const keys_secret_t *signer,
     char reason[512];
     if (!self->verified
         && keys_transcript_verify (self, NULL, reason, sizeof reason) != 0) {
-        s_error (err, errlen, "the transcript is broken, nothing appended: "
-                 "%s", reason);
+        keys_io_error (err, errlen,
+                       "the transcript is broken, nothing appended: "
+                       "%s",
+                       reason);
         return NULL;
     }
     self->verified = true;
     char quoted[KEYS_IO_QUOTE_MAX + 4];
     if (!keys_transcript_text_valid (actor, KEYS_TRANSCRIPT_ACTOR_MAX)) {
-        s_error (err, errlen, "actor \"%s\" is not valid: 1-128 bytes of "
-                 "UTF-8 without control characters",
-                 keys_io_quote (quoted, actor, strlen (actor)));
+        keys_io_error (err, errlen,
+                       "actor \"%s\" is not valid: 1-128 bytes of "
+                       "UTF-8 without control characters",
+                       keys_io_quote (quoted, actor, strlen (actor)));
         return NULL;
     }
     if (!s_action_valid (action)) {
-        s_error (err, errlen, "action \"%s\" is not valid: 1-64 of a-z 0-9 "
-                 "-, starting with a-z",
-                 keys_io_quote (quoted, action, strlen (action)));
+        keys_io_error (err, errlen,
+                       "action \"%s\" is not valid: 1-64 of a-z 0-9 "
+                       "-, starting with a-z",
+                       keys_io_quote (quoted, action, strlen (action)));
         return NULL;
     }
     if (s_check_files (inputs, n_inputs, "input", err, errlen)
@@ -856,8 +857,10 @@ keys_transcript_append (keys_transcript_t *self, const keys_secret_t *signer,
         return NULL;
     char when[KEYS_TRANSCRIPT_TIME_LEN + 1];
     if (keys_transcript_format_time (time, when) != 0) {
-        s_error (err, errlen, "the time %" PRId64 " is outside 1970-9999: "
-                 "check the clock", time);
+        keys_io_error (err, errlen,
+                       "the time %" PRId64 " is outside 1970-9999: "
+                       "check the clock",
+                       time);
         return NULL;
     }
     if (self->count) {
@@ -866,15 +869,20 @@ keys_transcript_append (keys_transcript_t *self, const keys_secret_t *signer,
         if (time < last->time) {
             char before[KEYS_TRANSCRIPT_TIME_LEN + 1];
             keys_transcript_format_time (last->time, before);
-            s_error (err, errlen, "the clock reads %s, before the time of "
-                     "record %" PRIu64 " (%s): set the clock (UTC) and try "
-                     "again", when, last->number, before);
+            keys_io_error (err, errlen,
+                           "the clock reads %s, before the time of "
+                           "record %" PRIu64
+                           " (%s): set the clock (UTC) and try "
+                           "again",
+                           when, last->number, before);
             return NULL;
         }
     }
     if (self->count == KEYS_TRANSCRIPT_MAX_RECORDS) {
-        s_error (err, errlen, "the transcript holds %d records, the most "
-                 "allowed: start a new one", KEYS_TRANSCRIPT_MAX_RECORDS);
+        keys_io_error (err, errlen,
+                       "the transcript holds %d records, the most "
+                       "allowed: start a new one",
+                       KEYS_TRANSCRIPT_MAX_RECORDS);
         return NULL;
     }
 
@@ -934,8 +942,9 @@ keys_transcript_append (keys_transcript_t *self, const keys_secret_t *signer,
     if (!record.bytes)
         goto oom;
     if (s_verify_sig (&record) != 0) {
-        s_error (err, errlen, "the new record's signature does not verify: "
-                 "the key file may be damaged; nothing appended");
+        keys_io_error (err, errlen,
+                       "the new record's signature does not verify: "
+                       "the key file may be damaged; nothing appended");
         s_record_free (&record);
         return NULL;
     }
@@ -943,8 +952,10 @@ keys_transcript_append (keys_transcript_t *self, const keys_secret_t *signer,
     size_t prefix = self->count ? 1 : S_HEADER_LEN + 1;
     size_t new_bytes = (self->count ? self->bytes : 0) + prefix + record.len;
     if (new_bytes > KEYS_TRANSCRIPT_MAX_BYTES) {
-        s_error (err, errlen, "the transcript would pass %d bytes: start a "
-                 "new one", KEYS_TRANSCRIPT_MAX_BYTES);
+        keys_io_error (err, errlen,
+                       "the transcript would pass %d bytes: start a "
+                       "new one",
+                       KEYS_TRANSCRIPT_MAX_BYTES);
         s_record_free (&record);
         return NULL;
     }
@@ -972,7 +983,7 @@ keys_transcript_append (keys_transcript_t *self, const keys_secret_t *signer,
     return out;
 oom:
     s_record_free (&record);
-    s_error (err, errlen, "out of memory");
+    keys_io_error (err, errlen, "out of memory");
     return NULL;
 }
 
@@ -999,7 +1010,8 @@ keys_transcript_append_file (const char *path, const keys_secret_t *signer,
         fd = open (path, O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
     }
     if (fd < 0) {
-        s_error (err, errlen, "cannot open %s: %s", path, strerror (errno));
+        keys_io_error (err, errlen, "cannot open %s: %s", path,
+                       strerror (errno));
         return KEYS_TRANSCRIPT_IO;
     }
     int rc = KEYS_TRANSCRIPT_IO;
@@ -1010,30 +1022,33 @@ keys_transcript_append_file (const char *path, const keys_secret_t *signer,
     //  The lock keeps two ceremony commands from reading the same head and
     //  both appending a record that claims it.
     if (flock (fd, LOCK_EX) != 0 || fstat (fd, &st) != 0) {
-        s_error (err, errlen, "cannot lock %s: %s", path, strerror (errno));
+        keys_io_error (err, errlen, "cannot lock %s: %s", path,
+                       strerror (errno));
         goto done;
     }
     if (!S_ISREG (st.st_mode)) {
-        s_error (err, errlen, "%s is not a regular file", path);
+        keys_io_error (err, errlen, "%s is not a regular file", path);
         goto done;
     }
     if (st.st_size > KEYS_TRANSCRIPT_MAX_BYTES) {
-        s_error (err, errlen, "%s: longer than %d bytes, not a transcript; "
-                 "nothing appended", path, KEYS_TRANSCRIPT_MAX_BYTES);
+        keys_io_error (err, errlen,
+                       "%s: longer than %d bytes, not a transcript; "
+                       "nothing appended",
+                       path, KEYS_TRANSCRIPT_MAX_BYTES);
         rc = KEYS_TRANSCRIPT_BAD;
         goto done;
     }
     size_t size = (size_t) st.st_size;
     text = malloc (size + 1);
     if (!text) {
-        s_error (err, errlen, "out of memory");
+        keys_io_error (err, errlen, "out of memory");
         goto done;
     }
     for (size_t got = 0; got < size;) {
         ssize_t n = pread (fd, text + got, size - got, (off_t) got);
         if (n <= 0) {
-            s_error (err, errlen, "cannot read %s: %s", path,
-                     n < 0 ? strerror (errno) : "file shrank");
+            keys_io_error (err, errlen, "cannot read %s: %s", path,
+                           n < 0 ? strerror (errno) : "file shrank");
             goto done;
         }
         got += (size_t) n;
@@ -1045,13 +1060,15 @@ keys_transcript_append_file (const char *path, const keys_secret_t *signer,
         self = keys_transcript_new ();
     else if (!(self = keys_transcript_parse (text, size, reason,
                                              sizeof reason))) {
-        s_error (err, errlen, "%s is not a valid transcript, nothing "
-                 "appended: %s", path, reason);
+        keys_io_error (err, errlen,
+                       "%s is not a valid transcript, nothing "
+                       "appended: %s",
+                       path, reason);
         rc = KEYS_TRANSCRIPT_BAD;
         goto done;
     }
     if (!self) {
-        s_error (err, errlen, "out of memory");
+        keys_io_error (err, errlen, "out of memory");
         goto done;
     }
     size_t add_len = 0;
@@ -1059,7 +1076,7 @@ keys_transcript_append_file (const char *path, const keys_secret_t *signer,
                                        inputs, n_inputs, outputs, n_outputs,
                                        &add_len, reason, sizeof reason);
     if (!addition) {
-        s_error (err, errlen, "%s: %s", path, reason);
+        keys_io_error (err, errlen, "%s: %s", path, reason);
         rc = KEYS_TRANSCRIPT_BAD;
         goto done;
     }
@@ -1068,14 +1085,15 @@ keys_transcript_append_file (const char *path, const keys_secret_t *signer,
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
-            s_error (err, errlen, "cannot write %s: %s", path,
-                     n < 0 ? strerror (errno) : "no progress");
+            keys_io_error (err, errlen, "cannot write %s: %s", path,
+                           n < 0 ? strerror (errno) : "no progress");
             goto rollback;
         }
         put += (size_t) n;
     }
     if (fsync (fd) != 0) {
-        s_error (err, errlen, "cannot sync %s: %s", path, strerror (errno));
+        keys_io_error (err, errlen, "cannot sync %s: %s", path,
+                       strerror (errno));
         goto rollback;
     }
     if (created)
