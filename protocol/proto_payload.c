@@ -401,19 +401,20 @@ proto_payload_is_plaintext (const uint8_t *buf, size_t len)
            && buf[1] == PROTO_PAYLOAD_MAGIC1;
 }
 
-/* ------------------------------------------------------------------------
-   Selftest.                                                                 */
-
-/* Field-by-field equality (text compared by content).                       */
 static bool
 s_text_eq (const char *a, size_t a_len, const char *b, size_t b_len)
 {
     return a_len == b_len && (a_len == 0 || !memcmp (a, b, a_len));
 }
 
-static bool
-s_payload_eq (const proto_payload_t *a, const proto_payload_t *b)
+/* ------------------------------------------------------------------------
+   Field-by-field equality, text compared by content (the pointers may
+   borrow from different buffers).                                           */
+bool
+proto_payload_eq (const proto_payload_t *a, const proto_payload_t *b)
 {
+    assert (a);
+    assert (b);
     if (a->kind != b->kind || a->severity != b->severity
         || a->sector_count != b->sector_count
         || memcmp (a->sectors, b->sectors, a->sector_count)
@@ -439,6 +440,9 @@ s_payload_eq (const proto_payload_t *a, const proto_payload_t *b)
     }
     return true;
 }
+
+/* ------------------------------------------------------------------------
+   Selftest.                                                                 */
 
 /* Every truncation is TRUNCATED; trailing bytes are TRAILING.               */
 static void
@@ -476,7 +480,7 @@ proto_payload_test (bool verbose)
     assert (proto_payload_is_plaintext (buf, size));
     assert (!proto_payload_is_plaintext (buf, 1));
     assert (proto_payload_decode (&d, buf, size) == PROTO_OK);
-    assert (s_payload_eq (&p, &d));
+    assert (proto_payload_eq (&p, &d));
     assert (d.body_len == 0 && d.reporter_type == PROTO_REPORTER_NONE);
     s_test_cuts (buf, size);
 
@@ -519,7 +523,7 @@ proto_payload_test (bool verbose)
     assert (size > 0 && size == proto_payload_encoded_size (&p));
     assert (proto_payload_encode (&p, buf, size - 1) == 0);
     assert (proto_payload_decode (&d, buf, size) == PROTO_OK);
-    assert (s_payload_eq (&p, &d));
+    assert (proto_payload_eq (&p, &d));
     /* Borrowed pointers point into the buffer. */
     assert ((const uint8_t *) d.title > buf
             && (const uint8_t *) d.title < buf + size);
@@ -608,7 +612,7 @@ proto_payload_test (bool verbose)
     assert (size > 0);
     assert (buf[size - 2] == PROTO_REPORTER_ANONYMISED);
     assert (proto_payload_decode (&d, buf, size) == PROTO_OK);
-    assert (s_payload_eq (&q, &d));
+    assert (proto_payload_eq (&q, &d));
     s_test_cuts (buf, size);
     buf[size - 1] = 0;
     assert (proto_payload_decode (&d, buf, size) == PROTO_REJECT_FIELD);
@@ -657,7 +661,7 @@ proto_payload_test (bool verbose)
     size = proto_payload_encode (&q, buf, sizeof buf);
     assert (size == S_FIXED_BYTES + 4 + PROTO_REFS_MAX * S_REF_BYTES);
     assert (proto_payload_decode (&d, buf, size) == PROTO_OK);
-    assert (s_payload_eq (&q, &d));
+    assert (proto_payload_eq (&q, &d));
 
     /* Limits: the whole encoding is at most PROTO_PAYLOAD_MAX bytes. */
     char *body = malloc (PROTO_PAYLOAD_MAX);

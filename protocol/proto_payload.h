@@ -96,6 +96,11 @@ proto_reject_t proto_payload_decode (proto_payload_t *self,
                                      const uint8_t *buf, size_t len);
 
 /* ------------------------------------------------------------------------
+   True if a and b hold the same value, field by field; text is compared by
+   content, so a decoded payload equals the one it was encoded from.        */
+bool proto_payload_eq (const proto_payload_t *a, const proto_payload_t *b);
+
+/* ------------------------------------------------------------------------
    True if buf starts with the plaintext payload signature octets.           */
 bool proto_payload_is_plaintext (const uint8_t *buf, size_t len);
 

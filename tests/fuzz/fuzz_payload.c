@@ -22,46 +22,6 @@
 #include "protocol.h"
 #include "fuzz_common.h"
 
-
-/* ------------------------------------------------------------------------
-   Same text, compared by content.                                           */
-static bool
-s_text_eq (const char *a, size_t a_len, const char *b, size_t b_len)
-{
-    return a_len == b_len && (a_len == 0 || !memcmp (a, b, a_len));
-}
-
-/* ------------------------------------------------------------------------
-   Field-by-field equality of two decoded payloads.                          */
-static bool
-s_payload_eq (const proto_payload_t *a, const proto_payload_t *b)
-{
-    if (a->kind != b->kind || a->severity != b->severity
-        || a->sector_count != b->sector_count
-        || memcmp (a->sectors, b->sectors, a->sector_count)
-        || !s_text_eq (a->title, a->title_len, b->title, b->title_len)
-        || !s_text_eq (a->body, a->body_len, b->body, b->body_len)
-        || a->ref_count != b->ref_count
-        || a->attachment_count != b->attachment_count
-        || a->reporter_type != b->reporter_type
-        || !s_text_eq (a->reporter_name, a->reporter_name_len, b->reporter_name,
-                       b->reporter_name_len)
-        || a->reporter_sector != b->reporter_sector)
-        return false;
-    for (size_t i = 0; i < a->ref_count; i++)
-        if (a->refs[i].relation != b->refs[i].relation
-            || memcmp (a->refs[i].id, b->refs[i].id, PROTO_HASH_BYTES))
-            return false;
-    for (size_t i = 0; i < a->attachment_count; i++) {
-        const proto_attachment_t *x = &a->attachments[i];
-        const proto_attachment_t *y = &b->attachments[i];
-        if (memcmp (x->hash, y->hash, PROTO_HASH_BYTES) || x->size != y->size
-            || !s_text_eq (x->name, x->name_len, y->name, y->name_len))
-            return false;
-    }
-    return true;
-}
-
 /* ------------------------------------------------------------------------
    True if text[0..len) lies inside data[0..size) (or is empty).            */
 static bool
@@ -121,7 +81,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     proto_payload_t decoded;
     FUZZ_CHECK ("payload-round-trip",
                 proto_payload_decode (&decoded, again, size) == PROTO_OK);
-    FUZZ_CHECK ("payload-round-trip", s_payload_eq (&payload, &decoded));
+    FUZZ_CHECK ("payload-round-trip", proto_payload_eq (&payload, &decoded));
     free (again);
 
     /* Self-delimiting: a valid payload minus its last byte is refused.     */
