@@ -7,7 +7,10 @@
 
    What it does: checks and appends entries (its own, signed here, and
    those from peers), answers lookups and scans from read-only
-   transactions, keeps fork evidence, and re-verifies everything (fsck).
+   transactions, keeps fork evidence, indexes references and applies
+   retractions (protocol.md 13.9.3: the retracted payload is purged in the
+   same transaction), lists the payloads still to fetch, and re-verifies
+   everything (fsck).
    What it does not do: talk to peers, decide what a peer may receive (that
    is keys_disclosure_payload, called by the replication code), log, or
    count rejections (the caller does, with the returned reason).
@@ -23,7 +26,15 @@
        heads     author key (32) -> index, frozen, seq, row, id
        authors   author index (u32, INTEGERKEY) -> author key (32)
        forks     author key || seq (u64 BE) -> evidence: both stubs
-       meta      "schema" -> u32 LE schema version
+       refs      target id (32, DUPSORT|DUPFIXED) -> row32 of each held
+                     entry whose readable payload references it
+       retracted target id (32, DUPSORT|DUPFIXED) -> retracting author key
+                     || retraction id (64 bytes): held entries purged, and
+                     retractions of entries not held yet (pending)
+       missing   row (u32, INTEGERKEY) -> empty: headers whose payload this
+                     node may hold but does not (what PAYLOADS fetches)
+       meta      "schema" -> u32 LE schema version; "missing" -> roster
+                     hash || self key the missing index was built for
    Rows are local, 1, 2, 3 ... in the order this node stored the headers.
    The log record replaces the 32-byte author key by a varint author index
    and drops the fixed magic and version octets; the exact stub is rebuilt
@@ -47,8 +58,8 @@
 
 #include "node_store.h"
 
-#define S_SCHEMA_VERSION 1
-#define S_MAX_DBS 12
+#define S_SCHEMA_VERSION 2                         /* 1 is migrated      */
+#define S_MAX_DBS 16
 #define S_ROW_MAX UINT32_MAX                       /* rows (and seqs held) */
 #define S_TIME_MAX ((UINT64_C (1) << 48) - 1)      /* times index clamp    */
 #define S_CHAIN_VAL 8                              /* seq32 || row32       */
@@ -62,6 +73,10 @@
 #define S_REC_MAX (PROTO_STUB_MAX + 64)
 #define S_ERR_MAX 256
 #define S_FSCK_THREADS_MAX 64
+#define S_REF_VAL 4                                /* row32 BE             */
+#define S_RETRACT_VAL (PROTO_PK_BYTES + PROTO_HASH_BYTES) /* author || id  */
+#define S_STAMP_BYTES (PROTO_HASH_BYTES + PROTO_PK_BYTES) /* missing stamp */
+#define S_VERIFY_SPLIT 64                          /* 2 verify threads from */
 
 /* The single key under which the ids and times indexes keep their dups.   */
 static const uint8_t s_index_key[1] = { 0 };
@@ -80,6 +95,9 @@ struct _node_store_t {
     MDB_dbi heads;                  /* author key -> head record            */
     MDB_dbi authors;                /* author index -> author key           */
     MDB_dbi forks;                  /* author key||seq -> evidence          */
+    MDB_dbi refs;                   /* target id -> referencing row32       */
+    MDB_dbi retracted;              /* target id -> author||retraction id   */
+    MDB_dbi missing;                /* row -> empty: payload to fetch       */
     MDB_dbi meta;                   /* name -> value                        */
     size_t max_map_size;            /* growth stops here                    */
     size_t ids_merge_at;            /* S_IDS_MERGE (smaller in tests)       */
@@ -87,6 +105,9 @@ struct _node_store_t {
     const keys_roster_t *roster;    /* borrowed, set by the owner           */
     uint8_t self_pk[PROTO_PK_BYTES];/* this node's Ed25519 key              */
     bool self_set;                  /* self_pk holds a key                  */
+    const keys_secret_t *opener;    /* borrowed: opens RED sealed to it     */
+    bool missing_check;             /* roster or self changed: compare the
+                                       missing index's stamp before use     */
     uint8_t (*author_pk)[PROTO_PK_BYTES]; /* committed index -> key cache   */
     size_t author_count;            /* entries in author_pk                 */
     size_t author_cap;              /* allocated entries                    */
@@ -535,9 +556,36 @@ s_rec_decode (node_store_t *self, MDB_txn *txn, const MDB_val *val,
     return 0;
 }
 
-//  Load row into e: header, stub, id and (if want_payload) the payload,
-//  which stays borrowed from the transaction. Returns 0, MDB_NOTFOUND,
-//  MDB_CORRUPTED or an LMDB error.
+//  Load row, whose log record is rec, into e: header, stub, id, row and
+//  (if want_payload) the payload, which stays borrowed from the
+//  transaction. Returns 0, MDB_CORRUPTED or an LMDB error.
+static int
+s_load_rec (node_store_t *self, MDB_txn *txn, uint64_t row,
+            const MDB_val *rec, s_entry_t *e, bool may_cache,
+            bool want_payload)
+{
+    int rc = s_rec_decode (self, txn, rec, e, NULL, may_cache);
+    if (rc)
+        return rc;
+    e->row = row;
+    e->ne.row = row;
+    proto_entry_id (e->ne.id, e->stub, e->ne.stub_len);
+    s_row_t key = (s_row_t) row;
+    MDB_val k = { sizeof key, &key }, v;
+    if (want_payload) {
+        rc = mdb_get (txn, self->payloads, &k, &v);
+        if (rc == 0) {
+            e->ne.payload = v.mv_data;
+            e->ne.payload_len = v.mv_size;
+        }
+        else if (rc != MDB_NOTFOUND)
+            return rc;
+    }
+    return 0;
+}
+
+//  Load row into e, as s_load_rec. Returns 0, MDB_NOTFOUND, MDB_CORRUPTED
+//  or an LMDB error.
 static int
 s_load (node_store_t *self, MDB_txn *txn, uint64_t row, s_entry_t *e,
         bool may_cache, bool want_payload)
@@ -549,21 +597,7 @@ s_load (node_store_t *self, MDB_txn *txn, uint64_t row, s_entry_t *e,
     int rc = mdb_get (txn, self->log, &k, &v);
     if (rc)
         return rc;
-    rc = s_rec_decode (self, txn, &v, e, NULL, may_cache);
-    if (rc)
-        return rc;
-    e->row = row;
-    proto_entry_id (e->ne.id, e->stub, e->ne.stub_len);
-    if (want_payload) {
-        rc = mdb_get (txn, self->payloads, &k, &v);
-        if (rc == 0) {
-            e->ne.payload = v.mv_data;
-            e->ne.payload_len = v.mv_size;
-        }
-        else if (rc != MDB_NOTFOUND)
-            return rc;
-    }
-    return 0;
+    return s_load_rec (self, txn, row, &v, e, may_cache, want_payload);
 }
 
 //  The row of (author index, seq), via the chain index. MDB_NOTFOUND if
@@ -587,6 +621,55 @@ s_chain_row (node_store_t *self, MDB_cursor *cur, uint32_t idx, uint64_t seq,
         return MDB_NOTFOUND;
     *row = s_val_row (&v);
     return 0;
+}
+
+//  Find id in one table of the id index and load its entry into e. The
+//  index holds a 4-byte prefix: each candidate is confirmed by its hash.
+//  may_cache as for s_author_pk. Returns 0, MDB_NOTFOUND, or an LMDB error.
+static int
+s_id_find (node_store_t *self, MDB_txn *txn, MDB_dbi dbi,
+           const uint8_t id[PROTO_HASH_BYTES], s_entry_t *e, bool may_cache)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open (txn, dbi, &cur);
+    if (rc)
+        return rc;
+    uint8_t val[S_ID_VAL];
+    s_id_val (val, id, 0);
+    MDB_val k = { sizeof s_index_key, (void *) s_index_key };
+    MDB_val v = { sizeof val, val };
+    rc = mdb_cursor_get (cur, &k, &v, MDB_GET_BOTH_RANGE);
+    while (rc == 0) {
+        if (v.mv_size != S_ID_VAL) {
+            rc = MDB_CORRUPTED;
+            break;
+        }
+        if (memcmp (v.mv_data, id, S_ID_PREFIX)) {
+            rc = MDB_NOTFOUND;
+            break;
+        }
+        rc = s_load (self, txn, s_val_row (&v), e, may_cache, true);
+        if (rc == MDB_NOTFOUND)
+            rc = MDB_CORRUPTED;   /* the index names a row the log lacks */
+        if (rc || !memcmp (e->ne.id, id, PROTO_HASH_BYTES))
+            break;
+        rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT_DUP);
+    }
+    mdb_cursor_close (cur);
+    return rc;
+}
+
+//  Find the held entry id (recent ids first) and load it into e, payload
+//  included. Returns 0, MDB_NOTFOUND, or an LMDB error.
+static int
+s_find_entry (node_store_t *self, MDB_txn *txn,
+              const uint8_t id[PROTO_HASH_BYTES], s_entry_t *e,
+              bool may_cache)
+{
+    int rc = s_id_find (self, txn, self->ids_new, id, e, may_cache);
+    if (rc == MDB_NOTFOUND)
+        rc = s_id_find (self, txn, self->ids, id, e, may_cache);
+    return rc;
 }
 
 //  --------------------------------------------------------------------------
@@ -849,6 +932,451 @@ s_ids_merge (node_store_t *self, MDB_txn *txn, bool force)
 }
 
 //  --------------------------------------------------------------------------
+//  References, retractions and missing payloads
+
+//  The references of a payload the store could read, copied out of it.
+typedef struct {
+    bool readable;                  /* the payload decoded                  */
+    size_t count;                   /* refs used                            */
+    proto_ref_t refs[PROTO_REFS_MAX];
+} s_refs_t;
+
+static void
+s_ref_val (uint8_t val[S_REF_VAL], uint64_t row)
+{
+    s_put_be (val, row, S_REF_VAL);
+}
+
+//  Decode the references of a stored payload of header h into out: a
+//  plaintext payload directly, a RED one only when it is sealed to the
+//  opener key. The opened plaintext and its decoded value are wiped before
+//  returning (STYLE §4: RED never lingers). Returns 0 (out->readable says
+//  whether anything could be read) or ENOMEM.
+static int
+s_payload_refs (node_store_t *self, const proto_header_t *h,
+                const uint8_t *payload, size_t len, s_refs_t *out)
+{
+    out->readable = false;
+    out->count = 0;
+    proto_payload_t pl;
+    if (h->level != PROTO_LEVEL_RED) {
+        if (proto_payload_decode (&pl, payload, len) == PROTO_OK) {
+            out->readable = true;
+            out->count = pl.ref_count;
+            memcpy (out->refs, pl.refs, pl.ref_count * sizeof pl.refs[0]);
+        }
+        return 0;
+    }
+    const keys_secret_t *key = self->opener;
+    if (!key || len == 0
+        || !proto_seal_has_recipient (payload, len, keys_secret_sign_pk (key)))
+        return 0;
+    uint8_t *plain = malloc (len);   /* the plaintext is shorter */
+    if (!plain)
+        return ENOMEM;
+    size_t plain_len = 0;
+    if (proto_seal_open (payload, len, h->author, keys_secret_sign_pk (key),
+                         keys_secret_box_pk (key), keys_secret_box_sk (key),
+                         plain, len, &plain_len) == 0
+        && proto_payload_decode (&pl, plain, plain_len) == PROTO_OK) {
+        out->readable = true;
+        out->count = pl.ref_count;
+        memcpy (out->refs, pl.refs, pl.ref_count * sizeof pl.refs[0]);
+    }
+    sodium_memzero (&pl, sizeof pl);
+    sodium_memzero (plain, len);
+    free (plain);
+    return 0;
+}
+
+//  Is there a retraction record for id? Fills first (may be NULL) with the
+//  first one (author || retraction id). Returns 0, MDB_NOTFOUND, an LMDB
+//  error, or MDB_CORRUPTED for a record of the wrong size.
+static int
+s_retract_get (node_store_t *self, MDB_txn *txn,
+               const uint8_t id[PROTO_HASH_BYTES],
+               uint8_t first[S_RETRACT_VAL])
+{
+    MDB_val k = { PROTO_HASH_BYTES, (void *) id }, v;
+    int rc = mdb_get (txn, self->retracted, &k, &v);
+    if (rc)
+        return rc;
+    if (v.mv_size != S_RETRACT_VAL)
+        return MDB_CORRUPTED;
+    if (first)
+        memcpy (first, v.mv_data, S_RETRACT_VAL);
+    return 0;
+}
+
+//  Drop row's values for the targets in refs from the refs index.
+static int
+s_refs_del (node_store_t *self, MDB_txn *txn, const s_refs_t *refs,
+            uint64_t row)
+{
+    uint8_t val[S_REF_VAL];
+    s_ref_val (val, row);
+    for (size_t i = 0; i < refs->count; i++) {
+        MDB_val k = { PROTO_HASH_BYTES, (void *) refs->refs[i].id };
+        MDB_val v = { sizeof val, val };
+        int rc = mdb_del (txn, self->refs, &k, &v);
+        if (rc && rc != MDB_NOTFOUND)
+            return rc;
+    }
+    return 0;
+}
+
+//  Retract the held entry r (loaded) by its own author's retraction
+//  (author || id in by): delete its payload and, with it, its references;
+//  take it off the missing index; record it. The header stays, so the
+//  chain still verifies. A second retraction changes nothing: the first
+//  one stands.
+static int
+s_retract_held (node_store_t *self, MDB_txn *txn, const s_entry_t *r,
+                const uint8_t by[S_RETRACT_VAL])
+{
+    int rc = s_retract_get (self, txn, r->ne.id, NULL);
+    if (rc != MDB_NOTFOUND)
+        return rc;
+    s_row_t key = (s_row_t) r->row;
+    MDB_val k = { sizeof key, &key }, v;
+    rc = mdb_get (txn, self->payloads, &k, &v);
+    if (rc == 0) {
+        s_refs_t refs;
+        rc = s_payload_refs (self, &r->ne.header, v.mv_data, v.mv_size,
+                             &refs);
+        if (rc == 0)
+            rc = s_refs_del (self, txn, &refs, r->row);
+        if (rc == 0)
+            rc = mdb_del (txn, self->payloads, &k, NULL);
+        sodium_memzero (&refs, sizeof refs);   /* RED: what it named */
+    }
+    else if (rc == MDB_NOTFOUND)
+        rc = 0;
+    if (rc)
+        return rc;
+    rc = mdb_del (txn, self->missing, &k, NULL);
+    if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    MDB_val rk = { PROTO_HASH_BYTES, (void *) r->ne.id };
+    MDB_val rv = { S_RETRACT_VAL, (void *) by };
+    return mdb_put (txn, self->retracted, &rk, &rv, 0);
+}
+
+//  A new header id by author is about to be stored: settle the retractions
+//  of it that arrived first. One by the same author stands (*marked: store
+//  the header without its payload); the others were ordinary references
+//  and are dropped, so a held entry has a record only when retracted.
+static int
+s_retract_pending (node_store_t *self, MDB_txn *txn,
+                   const uint8_t id[PROTO_HASH_BYTES],
+                   const uint8_t author[PROTO_PK_BYTES], bool *marked)
+{
+    *marked = false;
+    MDB_val k = { PROTO_HASH_BYTES, (void *) id }, v;
+    int rc = mdb_get (txn, self->retracted, &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return 0;               /* the usual case: nothing waits */
+    if (rc)
+        return rc;
+    uint8_t keep[S_RETRACT_VAL];
+    MDB_cursor *cur;
+    rc = mdb_cursor_open (txn, self->retracted, &cur);
+    if (rc)
+        return rc;
+    rc = mdb_cursor_get (cur, &k, &v, MDB_SET_KEY);
+    while (rc == 0) {
+        if (!*marked && v.mv_size == S_RETRACT_VAL
+            && !memcmp (v.mv_data, author, PROTO_PK_BYTES)) {
+            memcpy (keep, v.mv_data, S_RETRACT_VAL);
+            *marked = true;
+        }
+        rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT_DUP);
+    }
+    mdb_cursor_close (cur);
+    if (rc != MDB_NOTFOUND)
+        return rc;
+    k.mv_size = PROTO_HASH_BYTES;
+    k.mv_data = (void *) id;
+    rc = mdb_del (txn, self->retracted, &k, NULL);
+    if (rc == 0 && *marked) {
+        v.mv_size = S_RETRACT_VAL;
+        v.mv_data = keep;
+        rc = mdb_put (txn, self->retracted, &k, &v, 0);
+    }
+    return rc;
+}
+
+//  May this node hold (some form of) the payload of h? The missing index
+//  lists headers held without such a payload.
+static bool
+s_may_hold (node_store_t *self, const proto_header_t *h)
+{
+    return self->roster && self->self_set
+           && keys_disclosure_payload (self->roster, h, self->self_pk)
+                  != KEYS_DISCLOSE_NONE;
+}
+
+static int
+s_missing_put (node_store_t *self, MDB_txn *txn, uint64_t row, bool append)
+{
+    s_row_t key = (s_row_t) row;
+    MDB_val k = { sizeof key, &key }, v = { 0, NULL };
+    return mdb_put (txn, self->missing, &k, &v, append ? MDB_APPEND : 0);
+}
+
+//  Apply the references refs of entry E (header h, id, at row): index
+//  them, and apply E's retractions (13.9.3): only the retracted entry's
+//  own author may retract it; a target not held yet is remembered for
+//  s_retract_pending. scratch is any free entry.
+static int
+s_apply_refs (node_store_t *self, MDB_txn *txn, uint64_t row,
+              const proto_header_t *h, const uint8_t id[PROTO_HASH_BYTES],
+              const s_refs_t *refs, s_entry_t *scratch)
+{
+    uint8_t val[S_REF_VAL];
+    s_ref_val (val, row);
+    uint8_t by[S_RETRACT_VAL];
+    memcpy (by, h->author, PROTO_PK_BYTES);
+    memcpy (by + PROTO_PK_BYTES, id, PROTO_HASH_BYTES);
+    for (size_t i = 0; i < refs->count; i++) {
+        const proto_ref_t *ref = &refs->refs[i];
+        MDB_val k = { PROTO_HASH_BYTES, (void *) ref->id };
+        MDB_val v = { sizeof val, val };
+        int rc = mdb_put (txn, self->refs, &k, &v, MDB_NODUPDATA);
+        if (rc && rc != MDB_KEYEXIST)
+            return rc;
+        if (ref->relation != PROTO_REL_RETRACTION)
+            continue;
+        rc = s_find_entry (self, txn, ref->id, scratch, false);
+        if (rc == 0) {
+            //  Another author's "retraction" is an ordinary reference.
+            if (!memcmp (scratch->ne.header.author, h->author,
+                         PROTO_PK_BYTES))
+                rc = s_retract_held (self, txn, scratch, by);
+        }
+        else if (rc == MDB_NOTFOUND) {
+            v.mv_size = sizeof by;
+            v.mv_data = by;
+            rc = mdb_put (txn, self->retracted, &k, &v, MDB_NODUPDATA);
+            if (rc == MDB_KEYEXIST)
+                rc = 0;
+        }
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+//  Entry E (header h, id, at row) was stored with its payload: index the
+//  references the store can read and apply E's retractions.
+static int
+s_index_payload (node_store_t *self, MDB_txn *txn, uint64_t row,
+                 const proto_header_t *h, const uint8_t id[PROTO_HASH_BYTES],
+                 const uint8_t *payload, size_t len, s_entry_t *scratch)
+{
+    s_refs_t refs;
+    int rc = s_payload_refs (self, h, payload, len, &refs);
+    if (rc == 0 && refs.count)
+        rc = s_apply_refs (self, txn, row, h, id, &refs, scratch);
+    if (h->level == PROTO_LEVEL_RED)
+        sodium_memzero (&refs, sizeof refs);
+    return rc;
+}
+
+//  What the missing index was built for: the roster's hash and self's key.
+//  Needs both set.
+static void
+s_missing_stamp (node_store_t *self, uint8_t stamp[S_STAMP_BYTES])
+{
+    if (keys_roster_hash (self->roster, stamp) != 0)
+        memset (stamp, 0, PROTO_HASH_BYTES);
+    memcpy (stamp + PROTO_HASH_BYTES, self->self_pk, PROTO_PK_BYTES);
+}
+
+static int
+s_missing_stamp_get (node_store_t *self, MDB_txn *txn,
+                     uint8_t stamp[S_STAMP_BYTES])
+{
+    MDB_val k = { 7, "missing" }, v;
+    int rc = mdb_get (txn, self->meta, &k, &v);
+    if (rc == 0 && v.mv_size != S_STAMP_BYTES)
+        rc = MDB_NOTFOUND;      /* rebuilt and rewritten */
+    if (rc == 0)
+        memcpy (stamp, v.mv_data, S_STAMP_BYTES);
+    return rc;
+}
+
+//  Rebuild the missing index for the roster and self in force: every
+//  header held without its payload, not retracted, whose payload this node
+//  may hold. One pass over the log beside the payloads.
+static int
+s_missing_rebuild_txn (node_store_t *self, MDB_txn *txn, void *arg,
+                       bool *commit)
+{
+    (void) arg;
+    s_entry_t *e = malloc (sizeof *e);
+    if (!e)
+        return ENOMEM;
+    MDB_cursor *log = NULL, *pay = NULL;
+    int rc = mdb_drop (txn, self->missing, 0);
+    if (rc == 0)
+        rc = mdb_cursor_open (txn, self->log, &log);
+    if (rc == 0)
+        rc = mdb_cursor_open (txn, self->payloads, &pay);
+    MDB_val k, v, pk, pv;
+    bool pay_more = false;
+    if (rc == 0) {
+        rc = mdb_cursor_get (pay, &pk, &pv, MDB_FIRST);
+        pay_more = rc == 0;
+        if (rc == MDB_NOTFOUND)
+            rc = 0;
+    }
+    if (rc == 0)
+        rc = mdb_cursor_get (log, &k, &v, MDB_FIRST);
+    while (rc == 0) {
+        s_row_t row, prow = 0;
+        if (k.mv_size != sizeof row) {
+            rc = MDB_CORRUPTED;
+            break;
+        }
+        memcpy (&row, k.mv_data, sizeof row);
+        //  Both tables are in row order: walk the payloads alongside.
+        while (pay_more) {
+            if (pk.mv_size != sizeof prow) {
+                rc = MDB_CORRUPTED;
+                break;
+            }
+            memcpy (&prow, pk.mv_data, sizeof prow);
+            if (prow >= row)
+                break;
+            rc = mdb_cursor_get (pay, &pk, &pv, MDB_NEXT);
+            pay_more = rc == 0;
+            if (rc == MDB_NOTFOUND)
+                rc = 0;
+        }
+        if (rc)
+            break;
+        if (!pay_more || prow != row) {
+            rc = s_load_rec (self, txn, row, &v, e, false, false);
+            if (rc == 0 && s_may_hold (self, &e->ne.header)) {
+                rc = s_retract_get (self, txn, e->ne.id, NULL);
+                if (rc == MDB_NOTFOUND)
+                    rc = s_missing_put (self, txn, row, true);
+            }
+            if (rc)
+                break;
+        }
+        rc = mdb_cursor_get (log, &k, &v, MDB_NEXT);
+    }
+    if (pay)
+        mdb_cursor_close (pay);
+    if (log)
+        mdb_cursor_close (log);
+    free (e);
+    if (rc != MDB_NOTFOUND)
+        return rc;
+    uint8_t stamp[S_STAMP_BYTES];
+    s_missing_stamp (self, stamp);
+    k.mv_size = 7;
+    k.mv_data = "missing";
+    v.mv_size = sizeof stamp;
+    v.mv_data = stamp;
+    rc = mdb_put (txn, self->meta, &k, &v, 0);
+    if (rc == 0)
+        *commit = true;
+    return rc;
+}
+
+//  Before the missing index is used or written: if the roster or self key
+//  changed since it was built (or it never was), rebuild it, so that it
+//  lists exactly what the disclosure rule in force lets this node hold.
+//  A roster change is rare; the common case is one read of the stamp.
+//  Returns 0, or -1 with last_error set.
+static int
+s_missing_refresh (node_store_t *self)
+{
+    if (!self->missing_check || !self->roster || !self->self_set)
+        return 0;
+    uint8_t want[S_STAMP_BYTES], have[S_STAMP_BYTES];
+    s_missing_stamp (self, want);
+    MDB_txn *txn;
+    int rc = s_txn_begin (self, MDB_RDONLY, &txn);
+    if (rc) {
+        s_mdb_error (self, "missing index", rc);
+        return -1;
+    }
+    rc = s_missing_stamp_get (self, txn, have);
+    s_txn_end (self, txn);
+    if (rc && rc != MDB_NOTFOUND) {
+        s_mdb_error (self, "missing index", rc);
+        return -1;
+    }
+    if (rc == MDB_NOTFOUND || memcmp (have, want, sizeof want)) {
+        if (s_write (self, s_missing_rebuild_txn, NULL, "missing index"))
+            return -1;
+    }
+    self->missing_check = false;
+    return 0;
+}
+
+//  Schema 1 -> 2: index the references of every payload held and apply
+//  the retractions among them, in row order (a retraction comes after what
+//  it retracts); then record the new version. The missing index follows
+//  at the first s_missing_refresh (no stamp yet). RED payloads are not
+//  opened here (no opener is set while opening).
+static int
+s_migrate_txn (node_store_t *self, MDB_txn *txn, void *arg, bool *commit)
+{
+    (void) arg;
+    s_entry_t *e = malloc (2 * sizeof *e);
+    if (!e)
+        return ENOMEM;
+    int rc = mdb_drop (txn, self->refs, 0);
+    if (rc == 0)
+        rc = mdb_drop (txn, self->retracted, 0);
+    if (rc == 0)
+        rc = mdb_drop (txn, self->missing, 0);
+    uint64_t last = 0;
+    MDB_cursor *cur;
+    if (rc == 0 && (rc = mdb_cursor_open (txn, self->log, &cur)) == 0) {
+        MDB_val k, v;
+        rc = mdb_cursor_get (cur, &k, &v, MDB_LAST);
+        if (rc == 0 && k.mv_size == sizeof (s_row_t)) {
+            s_row_t r;
+            memcpy (&r, k.mv_data, sizeof r);
+            last = r;
+        }
+        else if (rc == 0)
+            rc = MDB_CORRUPTED;
+        if (rc == MDB_NOTFOUND)
+            rc = 0;
+        mdb_cursor_close (cur);
+    }
+    //  Row by row (not a cursor): purging writes to the payloads table.
+    for (uint64_t row = 1; rc == 0 && row <= last; row++) {
+        rc = s_load (self, txn, row, &e[0], false, true);
+        if (rc == 0 && e[0].ne.payload)
+            rc = s_index_payload (self, txn, row, &e[0].ne.header,
+                                  e[0].ne.id, e[0].ne.payload,
+                                  e[0].ne.payload_len, &e[1]);
+        else if (rc == MDB_NOTFOUND || rc == MDB_CORRUPTED)
+            rc = 0;             /* fsck names a damaged row */
+    }
+    free (e);
+    if (rc)
+        return rc;
+    MDB_val k = { 6, "schema" }, v;
+    uint8_t ver[4];
+    s_put_le (ver, S_SCHEMA_VERSION, 4);
+    v.mv_size = sizeof ver;
+    v.mv_data = ver;
+    rc = mdb_put (txn, self->meta, &k, &v, 0);
+    if (rc == 0)
+        *commit = true;
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
 //  Open and close
 
 static int
@@ -868,6 +1396,9 @@ s_open_dbis (node_store_t *self, MDB_txn *txn)
         { "heads", 0, &self->heads },
         { "authors", MDB_INTEGERKEY, &self->authors },
         { "forks", 0, &self->forks },
+        { "refs", MDB_DUPSORT | MDB_DUPFIXED, &self->refs },
+        { "retracted", MDB_DUPSORT | MDB_DUPFIXED, &self->retracted },
+        { "missing", MDB_INTEGERKEY, &self->missing },
         { "meta", 0, &self->meta },
     };
     for (size_t i = 0; i < sizeof dbs / sizeof dbs[0]; i++) {
@@ -967,8 +1498,11 @@ node_store_open (const char *dir, size_t map_size, size_t max_map_size,
         step = "begin";
         rc = s_txn_begin (self, 0, &txn);
     }
+    bool migrate = false;
     if (rc == 0) {
         step = "opening tables";
+        //  Creates the tables a store of an older schema lacks (version 1:
+        //  refs, retracted, missing), empty; s_migrate_txn fills them.
         rc = s_open_dbis (self, txn);
         if (rc == 0) {
             MDB_val k = { 6, "schema" }, v;
@@ -980,12 +1514,15 @@ node_store_open (const char *dir, size_t map_size, size_t max_map_size,
                 v.mv_data = ver;
                 rc = mdb_put (txn, self->meta, &k, &v, 0);
             }
+            else if (rc == 0 && v.mv_size == 4
+                     && s_get_le (v.mv_data, 4) == 1)
+                migrate = true;
             else if (rc == 0
                      && (v.mv_size != 4
                          || s_get_le (v.mv_data, 4) != S_SCHEMA_VERSION)) {
                 snprintf (err, errlen,
                           "store %s has schema version %" PRIu64
-                          ", this build reads version %d",
+                          ", this build reads versions 1 to %d",
                           dir, v.mv_size == 4 ? s_get_le (v.mv_data, 4) : 0,
                           S_SCHEMA_VERSION);
                 s_txn_end (self, txn);
@@ -1006,10 +1543,20 @@ node_store_open (const char *dir, size_t map_size, size_t max_map_size,
         node_store_destroy (&self);
         return NULL;
     }
+    if (migrate && s_write (self, s_migrate_txn, NULL, "migrate")) {
+        snprintf (err, errlen,
+                  "cannot migrate store %s to schema version %d: %s", dir,
+                  S_SCHEMA_VERSION, self->last_error);
+        node_store_destroy (&self);
+        return NULL;
+    }
     if (s_txn_begin (self, MDB_RDONLY, &txn) == 0) {
         s_cache_authors (self, txn);
         s_txn_end (self, txn);
     }
+    //  The missing index was built for some roster and self key: compare
+    //  before its first use (s_missing_refresh).
+    self->missing_check = true;
     return self;
 }
 
@@ -1032,6 +1579,7 @@ node_store_set_roster (node_store_t *self, const keys_roster_t *roster)
 {
     assert (self);
     self->roster = roster;
+    self->missing_check = true;
 }
 
 void
@@ -1041,6 +1589,14 @@ node_store_set_self (node_store_t *self, const uint8_t pk[PROTO_PK_BYTES])
     assert (pk);
     memcpy (self->self_pk, pk, PROTO_PK_BYTES);
     self->self_set = true;
+    self->missing_check = true;
+}
+
+void
+node_store_set_opener (node_store_t *self, const keys_secret_t *key)
+{
+    assert (self);
+    self->opener = key;
 }
 
 const char *
@@ -1234,6 +1790,13 @@ s_post_txn (node_store_t *self, MDB_txn *txn, void *arg, bool *commit)
         memcpy (op->ids[i], op->prep.id, PROTO_HASH_BYTES);
         rc = s_put_entry (self, txn, &st, &head, &op->prep, p->payload,
                           p->payload_len);
+        //  No retraction of a new own entry can be waiting: it would have
+        //  to be an earlier entry of this chain naming this one's id,
+        //  which hashes that very entry (through prev).
+        if (rc == 0)
+            rc = s_index_payload (self, txn, head.row, &op->x.h,
+                                  op->prep.id, p->payload, p->payload_len,
+                                  &op->x.check);
     }
     if (rc || op->reason != PROTO_OK)
         return rc;
@@ -1263,6 +1826,8 @@ node_store_post (node_store_t *self, const keys_secret_t *key,
         assert (posts[i].payload || posts[i].payload_len == 0);
     if (!keys_roster_member_by_key (self->roster, keys_secret_sign_pk (key)))
         return PROTO_REJECT_UNKNOWN_AUTHOR;
+    if (s_missing_refresh (self))
+        return PROTO_REJECT_STORAGE;
     s_post_op_t *op = malloc (sizeof *op);
     if (!op) {
         s_error (self, "post: out of memory");
@@ -1379,10 +1944,26 @@ s_append_one (node_store_t *self, MDB_txn *txn, s_wstate_t *st,
                 *reason = r;
                 return 0;
             }
+            //  A held entry has a retraction record only once retracted:
+            //  its payload is never stored again (13.9.3).
+            rc = s_retract_get (self, txn, id, NULL);
+            if (rc == 0) {
+                *reason = PROTO_REJECT_RETRACTED;
+                return 0;
+            }
+            if (rc != MDB_NOTFOUND)
+                return rc;
             s_row_t key = (s_row_t) row;
             MDB_val k = { sizeof key, &key };
             MDB_val v = { it->payload_len, (void *) it->payload };
             rc = mdb_put (txn, self->payloads, &k, &v, 0);
+            if (rc == 0)
+                rc = mdb_del (txn, self->missing, &k, NULL);
+            if (rc == MDB_NOTFOUND)
+                rc = 0;
+            if (rc == 0)
+                rc = s_index_payload (self, txn, row, h, id, it->payload,
+                                      it->payload_len, &op->held);
             if (rc)
                 return rc;
             *dirty = true;
@@ -1403,15 +1984,27 @@ s_append_one (node_store_t *self, MDB_txn *txn, s_wstate_t *st,
         if (*reason != PROTO_OK)
             return 0;
     }
+    //  Retracted by its author before it arrived: the header alone.
+    bool retracted;
+    rc = s_retract_pending (self, txn, id, h->author, &retracted);
+    if (rc)
+        return rc;
+    const uint8_t *payload = retracted ? NULL : it->payload;
+    size_t payload_len = retracted ? 0 : it->payload_len;
     if (!head.exists && (rc = s_author_new (self, txn, h->author, &head)))
         return rc;
     s_make_record (h, it->stub, it->stub_len, head.idx, st->now_ms,
                    &op->prep, &op->check);
     memcpy (op->prep.id, id, PROTO_HASH_BYTES);
-    rc = s_put_entry (self, txn, st, &head, &op->prep, it->payload,
-                      it->payload_len);
+    rc = s_put_entry (self, txn, st, &head, &op->prep, payload,
+                      payload_len);
     if (rc == 0)
         rc = s_head_put (self, txn, h->author, &head);
+    if (rc == 0 && payload)
+        rc = s_index_payload (self, txn, head.row, h, id, payload,
+                              payload_len, &op->held);
+    else if (rc == 0 && !retracted && s_may_hold (self, h))
+        rc = s_missing_put (self, txn, head.row, true);
     if (rc)
         return rc;
     *dirty = true;
@@ -1445,6 +2038,33 @@ s_append_txn (node_store_t *self, MDB_txn *txn, void *arg, bool *commit)
     return rc;
 }
 
+//  Verify items [lo, hi) into pre (and their ids): signature, then roster
+//  membership. Reads only the items and the roster, so two run at once.
+typedef struct {
+    node_store_t *self;
+    const node_append_t *items;
+    size_t lo, hi;                  /* the items of this job                */
+    proto_reject_t *pre;            /* results, shared, disjoint ranges     */
+    uint8_t (*ids)[PROTO_HASH_BYTES]; /* may be NULL                        */
+} s_verify_job_t;
+
+static void *
+s_verify_worker (void *arg)
+{
+    s_verify_job_t *job = arg;
+    proto_header_t h;
+    for (size_t i = job->lo; i < job->hi; i++) {
+        const node_append_t *it = &job->items[i];
+        if (job->ids)
+            proto_entry_id (job->ids[i], it->stub, it->stub_len);
+        job->pre[i] = proto_stub_verify (&h, it->stub, it->stub_len);
+        if (job->pre[i] == PROTO_OK
+            && !keys_roster_member_by_key (job->self->roster, h.author))
+            job->pre[i] = PROTO_REJECT_UNKNOWN_AUTHOR;
+    }
+    return NULL;
+}
+
 proto_reject_t
 node_store_append_batch (node_store_t *self, const node_append_t *items,
                          size_t n, proto_reject_t *results,
@@ -1467,16 +2087,32 @@ node_store_append_batch (node_store_t *self, const node_append_t *items,
             results[i] = PROTO_REJECT_STORAGE;
         return PROTO_REJECT_STORAGE;
     }
-    //  Untrusted input: decode and verify before taking the writer lock.
-    for (size_t i = 0; i < n; i++) {
-        const node_append_t *it = &items[i];
-        assert (it->stub || it->stub_len == 0);
-        if (ids)
-            proto_entry_id (ids[i], it->stub, it->stub_len);
-        pre[i] = proto_stub_verify (&op->h, it->stub, it->stub_len);
-        if (pre[i] == PROTO_OK
-            && !keys_roster_member_by_key (self->roster, op->h.author))
-            pre[i] = PROTO_REJECT_UNKNOWN_AUTHOR;
+    for (size_t i = 0; i < n; i++)
+        assert (items[i].stub || items[i].stub_len == 0);
+    //  Untrusted input: decode and verify before taking the writer lock,
+    //  on two threads for a large batch (catching up), each on one half.
+    s_verify_job_t jobs[2] = {
+        { self, items, 0, n, pre, ids },
+        { self, items, n, n, pre, ids },
+    };
+    pthread_t tid;
+    bool threaded = false;
+    if (n >= S_VERIFY_SPLIT) {
+        jobs[0].hi = jobs[1].lo = n / 2;
+        threaded = pthread_create (&tid, NULL, s_verify_worker, &jobs[1])
+                   == 0;
+    }
+    s_verify_worker (&jobs[0]);
+    if (threaded)
+        pthread_join (tid, NULL);
+    else
+        s_verify_worker (&jobs[1]);
+    if (s_missing_refresh (self)) {
+        for (size_t i = 0; i < n; i++)
+            results[i] = PROTO_REJECT_STORAGE;
+        free (pre);
+        free (op);
+        return PROTO_REJECT_STORAGE;
     }
     op->items = items;
     op->n = n;
@@ -1538,42 +2174,6 @@ s_visit_row (node_store_t *self, MDB_txn *txn, uint64_t row, s_entry_t *e,
     return visit (&e->ne, arg);
 }
 
-//  Find id in one table of the id index and load its entry into e. The
-//  index holds a 4-byte prefix: each candidate is confirmed by its hash.
-//  Returns 0, MDB_NOTFOUND, or an LMDB error.
-static int
-s_id_find (node_store_t *self, MDB_txn *txn, MDB_dbi dbi,
-           const uint8_t id[PROTO_HASH_BYTES], s_entry_t *e)
-{
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open (txn, dbi, &cur);
-    if (rc)
-        return rc;
-    uint8_t val[S_ID_VAL];
-    s_id_val (val, id, 0);
-    MDB_val k = { sizeof s_index_key, (void *) s_index_key };
-    MDB_val v = { sizeof val, val };
-    rc = mdb_cursor_get (cur, &k, &v, MDB_GET_BOTH_RANGE);
-    while (rc == 0) {
-        if (v.mv_size != S_ID_VAL) {
-            rc = MDB_CORRUPTED;
-            break;
-        }
-        if (memcmp (v.mv_data, id, S_ID_PREFIX)) {
-            rc = MDB_NOTFOUND;
-            break;
-        }
-        rc = s_load (self, txn, s_val_row (&v), e, true, true);
-        if (rc == MDB_NOTFOUND)
-            rc = MDB_CORRUPTED;   /* the index names a row the log lacks */
-        if (rc || !memcmp (e->ne.id, id, PROTO_HASH_BYTES))
-            break;
-        rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT_DUP);
-    }
-    mdb_cursor_close (cur);
-    return rc;
-}
-
 int
 node_store_get (node_store_t *self, const uint8_t id[PROTO_HASH_BYTES],
                 node_store_visit_fn *visit, void *arg)
@@ -1585,9 +2185,7 @@ node_store_get (node_store_t *self, const uint8_t id[PROTO_HASH_BYTES],
     if (s_read_begin (self, &txn, "get"))
         return -1;
     s_entry_t *e = malloc (sizeof *e);
-    int rc = e ? s_id_find (self, txn, self->ids_new, id, e) : ENOMEM;
-    if (rc == MDB_NOTFOUND)
-        rc = s_id_find (self, txn, self->ids, id, e);
+    int rc = e ? s_find_entry (self, txn, id, e, true) : ENOMEM;
     int result;
     if (rc == 0)
         result = visit (&e->ne, arg);
@@ -1805,6 +2403,242 @@ node_store_forks (node_store_t *self, node_store_fork_fn *visit, void *arg)
     return result;
 }
 
+int
+node_store_scan_rows (node_store_t *self, uint64_t from_row,
+                      node_store_visit_fn *visit, void *arg)
+{
+    assert (self);
+    assert (visit);
+    if (from_row == 0)
+        from_row = 1;
+    MDB_txn *txn;
+    if (s_read_begin (self, &txn, "scan"))
+        return -1;
+    s_entry_t *e = malloc (sizeof *e);
+    MDB_cursor *cur = NULL;
+    int result = 0;
+    int rc = e ? mdb_cursor_open (txn, self->log, &cur) : ENOMEM;
+    s_row_t key = (s_row_t) (from_row > S_ROW_MAX ? S_ROW_MAX : from_row);
+    MDB_val k = { sizeof key, &key }, v;
+    if (rc == 0 && from_row > S_ROW_MAX)
+        rc = MDB_NOTFOUND;
+    if (rc == 0)
+        rc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
+    while (rc == 0) {
+        s_row_t row;
+        if (k.mv_size != sizeof row) {
+            rc = MDB_CORRUPTED;
+            break;
+        }
+        memcpy (&row, k.mv_data, sizeof row);
+        rc = s_load_rec (self, txn, row, &v, e, true, true);
+        if (rc)
+            break;
+        result = visit (&e->ne, arg);
+        if (result)
+            break;
+        rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
+    }
+    if (rc && rc != MDB_NOTFOUND) {
+        s_mdb_error (self, "scan", rc);
+        result = -1;
+    }
+    if (cur)
+        mdb_cursor_close (cur);
+    s_txn_end (self, txn);
+    free (e);
+    return result;
+}
+
+uint64_t
+node_store_last_row (node_store_t *self)
+{
+    assert (self);
+    MDB_txn *txn;
+    if (s_read_begin (self, &txn, "last row"))
+        return 0;
+    MDB_cursor *cur;
+    MDB_val k, v;
+    uint64_t last = 0;
+    int rc = mdb_cursor_open (txn, self->log, &cur);
+    if (rc == 0) {
+        rc = mdb_cursor_get (cur, &k, &v, MDB_LAST);
+        if (rc == 0 && k.mv_size == sizeof (s_row_t)) {
+            s_row_t r;
+            memcpy (&r, k.mv_data, sizeof r);
+            last = r;
+        }
+        else if (rc == 0)
+            rc = MDB_CORRUPTED;
+        mdb_cursor_close (cur);
+    }
+    s_txn_end (self, txn);
+    if (rc && rc != MDB_NOTFOUND)
+        s_mdb_error (self, "last row", rc);
+    return last;
+}
+
+int
+node_store_heads (node_store_t *self, node_store_head_fn *visit, void *arg)
+{
+    assert (self);
+    assert (visit);
+    MDB_txn *txn;
+    if (s_read_begin (self, &txn, "heads"))
+        return -1;
+    MDB_cursor *cur = NULL;
+    int result = 0;
+    int rc = mdb_cursor_open (txn, self->heads, &cur);
+    MDB_val k, v;
+    if (rc == 0)
+        rc = mdb_cursor_get (cur, &k, &v, MDB_FIRST);
+    //  Keys are the authors' keys: memcmp order is ascending key order.
+    while (rc == 0) {
+        s_head_t head;
+        if (k.mv_size != PROTO_PK_BYTES || s_head_decode (&head, &v)) {
+            rc = MDB_CORRUPTED;
+            break;
+        }
+        if (head.seq > 0) {
+            node_head_t nh = { k.mv_data, head.seq, head.id, head.frozen };
+            result = visit (&nh, arg);
+            if (result)
+                break;
+        }
+        rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
+    }
+    if (rc && rc != MDB_NOTFOUND) {
+        s_mdb_error (self, "heads", rc);
+        result = -1;
+    }
+    if (cur)
+        mdb_cursor_close (cur);
+    s_txn_end (self, txn);
+    return result;
+}
+
+int
+node_store_retracted (node_store_t *self, const uint8_t id[PROTO_HASH_BYTES],
+                      uint8_t by[PROTO_HASH_BYTES])
+{
+    assert (self);
+    assert (id);
+    MDB_txn *txn;
+    if (s_read_begin (self, &txn, "retracted"))
+        return -1;
+    uint8_t rec[S_RETRACT_VAL];
+    s_entry_t *e = NULL;
+    int rc = s_retract_get (self, txn, id, rec);
+    //  A record for an entry not held is a retraction still waiting for
+    //  it (maybe not by its author): not a retraction yet.
+    if (rc == 0) {
+        e = malloc (sizeof *e);
+        rc = e ? s_find_entry (self, txn, id, e, true) : ENOMEM;
+    }
+    s_txn_end (self, txn);
+    free (e);
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc) {
+        s_mdb_error (self, "retracted", rc);
+        return -1;
+    }
+    if (by)
+        memcpy (by, rec + PROTO_PK_BYTES, PROTO_HASH_BYTES);
+    return 1;
+}
+
+int
+node_store_scan_refs (node_store_t *self,
+                      const uint8_t target[PROTO_HASH_BYTES],
+                      node_store_visit_fn *visit, void *arg)
+{
+    assert (self);
+    assert (target);
+    assert (visit);
+    MDB_txn *txn;
+    if (s_read_begin (self, &txn, "scan"))
+        return -1;
+    s_entry_t *e = malloc (sizeof *e);
+    MDB_cursor *cur = NULL;
+    int result = 0;
+    int rc = e ? mdb_cursor_open (txn, self->refs, &cur) : ENOMEM;
+    MDB_val k = { PROTO_HASH_BYTES, (void *) target }, v;
+    if (rc == 0)
+        rc = mdb_cursor_get (cur, &k, &v, MDB_SET_KEY);
+    //  Values are rows, big-endian: in the order the entries were stored.
+    while (rc == 0) {
+        if (v.mv_size != S_REF_VAL) {
+            rc = MDB_CORRUPTED;
+            break;
+        }
+        rc = s_load (self, txn, s_get_be (v.mv_data, S_REF_VAL), e, true,
+                     true);
+        if (rc == MDB_NOTFOUND)
+            rc = MDB_CORRUPTED;
+        if (rc)
+            break;
+        //  Only a payload held can reference anything.
+        if (e->ne.payload) {
+            result = visit (&e->ne, arg);
+            if (result)
+                break;
+        }
+        rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT_DUP);
+    }
+    if (rc && rc != MDB_NOTFOUND) {
+        s_mdb_error (self, "scan", rc);
+        result = -1;
+    }
+    if (cur)
+        mdb_cursor_close (cur);
+    s_txn_end (self, txn);
+    free (e);
+    return result;
+}
+
+int
+node_store_scan_missing (node_store_t *self, node_store_visit_fn *visit,
+                         void *arg)
+{
+    assert (self);
+    assert (visit);
+    self->last_error[0] = 0;
+    if (s_missing_refresh (self))
+        return -1;
+    MDB_txn *txn;
+    if (s_read_begin (self, &txn, "scan"))
+        return -1;
+    s_entry_t *e = malloc (sizeof *e);
+    MDB_cursor *cur = NULL;
+    int result = 0;
+    int rc = e ? mdb_cursor_open (txn, self->missing, &cur) : ENOMEM;
+    MDB_val k, v;
+    if (rc == 0)
+        rc = mdb_cursor_get (cur, &k, &v, MDB_FIRST);
+    while (rc == 0) {
+        s_row_t row;
+        if (k.mv_size != sizeof row) {
+            rc = MDB_CORRUPTED;
+            break;
+        }
+        memcpy (&row, k.mv_data, sizeof row);
+        result = s_visit_row (self, txn, row, e, visit, arg, "scan");
+        if (result)
+            break;
+        rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
+    }
+    if (rc && rc != MDB_NOTFOUND) {
+        s_mdb_error (self, "scan", rc);
+        result = -1;
+    }
+    if (cur)
+        mdb_cursor_close (cur);
+    s_txn_end (self, txn);
+    free (e);
+    return result;
+}
+
 //  --------------------------------------------------------------------------
 //  fsck
 
@@ -1817,9 +2651,12 @@ typedef struct {
     pthread_mutex_t *lock;          /* serialises report and problems       */
     uint64_t *problems;             /* shared problem counter               */
     bool disclosure;                /* roster and self are set              */
+    bool missing_current;           /* the missing index was built for the
+                                       roster and self in force             */
     uint64_t entries, payloads;     /* counted by this worker               */
     int rc;                         /* LMDB failure, 0 if none              */
     s_entry_t e, prev;              /* scratch                              */
+    s_refs_t refs;                  /* scratch                              */
 } s_fsck_job_t;
 
 static void
@@ -1856,10 +2693,74 @@ s_has_dup (MDB_cursor *cur, const void *key, size_t klen, const void *val,
     return mdb_cursor_get (cur, &k, &v, MDB_GET_BOTH);
 }
 
+//  The retraction record, the missing index and the references of one
+//  loaded entry (e), whose payload is payload (NULL: not held).
+static int
+s_fsck_retract_refs (s_fsck_job_t *job, MDB_cursor *refs,
+                     const MDB_val *payload, const char *hex)
+{
+    node_store_t *self = job->self;
+    s_entry_t *e = &job->e;
+    const proto_header_t *h = &e->ne.header;
+    uint8_t rec[S_RETRACT_VAL];
+    int rc = s_retract_get (self, job->txn, e->ne.id, rec);
+    bool retracted = rc == 0;
+    if (rc == MDB_CORRUPTED)
+        S_JOB_SAY (job, "entry %s: retraction record is malformed", hex);
+    else if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    if (retracted && memcmp (rec, h->author, PROTO_PK_BYTES))
+        S_JOB_SAY (job, "entry %s: marked retracted by another author", hex);
+    s_row_t key = (s_row_t) e->row;
+    MDB_val k = { sizeof key, &key }, v;
+    rc = mdb_get (job->txn, self->missing, &k, &v);
+    if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    bool listed = rc == 0;
+    if (payload) {
+        //  Listed with its payload held: the structure pass says so.
+        if (retracted)
+            S_JOB_SAY (job, "entry %s: retracted, but its payload is held",
+                       hex);
+        //  Every reference of a plaintext payload is indexed (RED ones are
+        //  indexed only with an opener, which fsck does not use).
+        s_refs_t *rr = &job->refs;
+        if (h->level == PROTO_LEVEL_RED)
+            return 0;
+        rc = s_payload_refs (self, h, payload->mv_data, payload->mv_size,
+                             rr);
+        if (rc)
+            return rc;
+        uint8_t val[S_REF_VAL];
+        s_ref_val (val, e->row);
+        for (size_t i = 0; i < rr->count; i++) {
+            rc = s_has_dup (refs, rr->refs[i].id, PROTO_HASH_BYTES, val,
+                            sizeof val);
+            if (rc == MDB_NOTFOUND) {
+                char thex[2 * PROTO_HASH_BYTES + 1];
+                proto_hex_encode (thex, rr->refs[i].id, PROTO_HASH_BYTES);
+                S_JOB_SAY (job, "entry %s: its reference to %s is missing "
+                           "from the refs index", hex, thex);
+            }
+            else if (rc)
+                return rc;
+        }
+        return 0;
+    }
+    if (retracted && listed)
+        S_JOB_SAY (job, "entry %s: retracted, but in the missing index", hex);
+    else if (!retracted && !listed && job->missing_current
+             && s_may_hold (self, h))
+        S_JOB_SAY (job, "entry %s: payload not held and not in the missing "
+                   "index", hex);
+    return 0;
+}
+
 //  Check one loaded entry (e) against the indexes, its chain and payload.
 static int
 s_fsck_entry (s_fsck_job_t *job, MDB_cursor *chain, MDB_cursor *times,
-              MDB_cursor *ids, MDB_cursor *ids_new, const char *hex)
+              MDB_cursor *ids, MDB_cursor *ids_new, MDB_cursor *refs,
+              const char *hex)
 {
     node_store_t *self = job->self;
     s_entry_t *e = &job->e;
@@ -1938,7 +2839,10 @@ s_fsck_entry (s_fsck_job_t *job, MDB_cursor *chain, MDB_cursor *times,
     MDB_val k = { sizeof key, &key }, v;
     rc = mdb_get (job->txn, self->payloads, &k, &v);
     if (rc == MDB_NOTFOUND)
-        return 0;
+        return s_fsck_retract_refs (job, refs, NULL, hex);
+    if (rc)
+        return rc;
+    rc = s_fsck_retract_refs (job, refs, &v, hex);
     if (rc)
         return rc;
     job->payloads++;
@@ -1966,7 +2870,10 @@ s_fsck_worker (void *arg)
     node_store_t *self = job->self;
     MDB_cursor *log = NULL, *chain = NULL, *times = NULL, *ids = NULL;
     MDB_cursor *ids_new = NULL;
+    MDB_cursor *refs = NULL;
     int rc = mdb_cursor_open (job->txn, self->log, &log);
+    if (rc == 0)
+        rc = mdb_cursor_open (job->txn, self->refs, &refs);
     if (rc == 0)
         rc = mdb_cursor_open (job->txn, self->chain, &chain);
     if (rc == 0)
@@ -2003,7 +2910,7 @@ s_fsck_worker (void *arg)
             proto_entry_id (e->ne.id, e->stub, e->ne.stub_len);
             char hex[2 * PROTO_HASH_BYTES + 1];
             proto_hex_encode (hex, e->ne.id, PROTO_HASH_BYTES);
-            rc = s_fsck_entry (job, chain, times, ids, ids_new, hex);
+            rc = s_fsck_entry (job, chain, times, ids, ids_new, refs, hex);
             if (rc)
                 break;
             //  Keep this entry as the "previous" for the next row.
@@ -2027,6 +2934,8 @@ s_fsck_worker (void *arg)
         mdb_cursor_close (chain);
     if (log)
         mdb_cursor_close (log);
+    if (refs)
+        mdb_cursor_close (refs);
     return NULL;
 }
 
@@ -2099,6 +3008,78 @@ s_fsck_index_strays (s_fsck_main_t *m, MDB_dbi dbi, const char *name,
         rc = 0;
     mdb_cursor_close (cur);
     return rc;
+}
+
+//  Every row of the missing index has a header and no payload.
+static int
+s_fsck_missing (s_fsck_main_t *m)
+{
+    node_store_t *self = m->self;
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open (m->txn, self->missing, &cur);
+    MDB_val k, v;
+    if (rc == 0)
+        rc = mdb_cursor_get (cur, &k, &v, MDB_FIRST);
+    while (rc == 0) {
+        s_row_t row = 0;
+        if (k.mv_size == sizeof row)
+            memcpy (&row, k.mv_data, sizeof row);
+        MDB_val x;
+        int lr = mdb_get (m->txn, self->log, &k, &x);
+        if (lr == MDB_NOTFOUND)
+            S_MAIN_SAY (m, "missing index: row %u is not in the log", row);
+        else if (lr) {
+            rc = lr;
+            break;
+        }
+        lr = mdb_get (m->txn, self->payloads, &k, &x);
+        if (lr == 0)
+            S_MAIN_SAY (m, "missing index: row %u holds its payload", row);
+        else if (lr != MDB_NOTFOUND) {
+            rc = lr;
+            break;
+        }
+        rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close (cur);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+//  Every value of the refs index names a row of the log that holds its
+//  payload. (The workers checked the other way: every reference read is
+//  indexed.) A RED row is let off: its references, indexed with an opener,
+//  stay when it is purged without one (scan_refs skips them).
+static int
+s_fsck_refs (s_fsck_main_t *m)
+{
+    node_store_t *self = m->self;
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open (m->txn, self->refs, &cur);
+    MDB_val k, v;
+    if (rc == 0)
+        rc = mdb_cursor_get (cur, &k, &v, MDB_FIRST);
+    while (rc == 0) {
+        if (v.mv_size != S_REF_VAL)
+            S_MAIN_SAY (m, "refs index: value of %zu bytes", v.mv_size);
+        else {
+            s_row_t row = (s_row_t) s_get_be (v.mv_data, S_REF_VAL);
+            int lr = s_load (self, m->txn, row, &m->e, false, true);
+            if (lr == MDB_NOTFOUND)
+                S_MAIN_SAY (m, "refs index: names row %u, which the log "
+                            "does not hold", row);
+            else if (lr == 0 && !m->e.ne.payload
+                     && m->e.ne.header.level != PROTO_LEVEL_RED)
+                S_MAIN_SAY (m, "refs index: names row %u, which holds no "
+                            "payload", row);
+            else if (lr && lr != MDB_CORRUPTED) {
+                rc = lr;
+                break;
+            }
+        }
+        rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close (cur);
+    return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
 //  Chains contiguous from 1, heads agree with chains, counts agree, every
@@ -2235,7 +3216,12 @@ s_fsck_structure (s_fsck_main_t *m)
         rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
     }
     mdb_cursor_close (cur);
-    return rc == MDB_NOTFOUND ? 0 : rc;
+    if (rc != MDB_NOTFOUND)
+        return rc;
+    rc = s_fsck_missing (m);
+    if (rc == 0)
+        rc = s_fsck_refs (m);
+    return rc;
 }
 
 //  Begin n read transactions on one snapshot (a writer in another process
@@ -2322,6 +3308,13 @@ node_store_fsck (node_store_t *self, unsigned threads,
     pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
     uint64_t problems = 0;
     bool disclosure = self->roster && self->self_set;
+    bool missing_current = false;
+    if (disclosure) {
+        uint8_t want[S_STAMP_BYTES], have[S_STAMP_BYTES];
+        s_missing_stamp (self, want);
+        missing_current = s_missing_stamp_get (self, txn, have) == 0
+                          && !memcmp (have, want, sizeof want);
+    }
     if (!disclosure)
         s_fsck_say (&lock, &problems, report, arg,
                     "store: disclosure not checked (no roster or self key "
@@ -2354,6 +3347,7 @@ node_store_fsck (node_store_t *self, unsigned threads,
         job->lock = &lock;
         job->problems = &problems;
         job->disclosure = disclosure;
+        job->missing_current = missing_current;
     }
     //  Worker 0 runs on this thread; the others on their own.
     for (unsigned i = 1; i < threads; i++)
@@ -2581,6 +3575,7 @@ s_test_visit (const node_entry_t *e, void *arg)
     assert (h.seq == e->header.seq);
     assert (!memcmp (h.author, e->header.author, PROTO_PK_BYTES));
     assert (e->stored_ms > 0);
+    assert (e->row >= 1);
     if (!e->payload)
         v->with_payload = false;
     v->payload_len = 0;
@@ -3324,6 +4319,1076 @@ s_test_fsck (bool verbose)
     s_fixture_destroy (&f);
 }
 
+//  --------------------------------------------------------------------------
+//  Selftest: rows, heads, references, retractions, missing payloads,
+//  migration and parallel verification
+
+//  One id, or an array of ids, as the targets of s_test_ref_payload.
+#define S_IDS(x) ((const uint8_t (*)[PROTO_HASH_BYTES]) (x))
+
+//  A plaintext payload with n references of relation rel; returns its size.
+static size_t
+s_test_ref_payload (uint8_t *buf, size_t cap, const char *title,
+                    proto_relation_t rel,
+                    const uint8_t (*targets)[PROTO_HASH_BYTES], size_t n)
+{
+    proto_payload_t payload;
+    proto_payload_init (&payload, PROTO_KIND_INCIDENT, 1);
+    payload.title = title;
+    payload.title_len = strlen (title);
+    payload.body = "see the referenced entries";
+    payload.body_len = strlen (payload.body);
+    for (size_t i = 0; i < n; i++)
+        assert (proto_payload_add_ref (&payload, rel, targets[i]) == 0);
+    size_t size = proto_payload_encode (&payload, buf, cap);
+    assert (size > 0);
+    return size;
+}
+
+//  One author's chain as a peer builds it: the next stub, its id.
+typedef struct {
+    const keys_secret_t *key;
+    uint64_t seq;                   /* last seq built                       */
+    uint8_t prev[PROTO_HASH_BYTES]; /* its id                               */
+} s_chain_t;
+
+static void
+s_chain_init (s_chain_t *c, const keys_secret_t *key)
+{
+    memset (c, 0, sizeof *c);
+    c->key = key;
+}
+
+static size_t
+s_chain_next (s_chain_t *c, uint8_t *stub, proto_level_t level,
+              const proto_audience_t *audience, const uint8_t *payload,
+              size_t len, uint8_t id[PROTO_HASH_BYTES])
+{
+    size_t l = s_test_stub (stub, c->key, c->seq + 1, c->seq ? c->prev : NULL,
+                            1700000000000ULL + c->seq, level, audience,
+                            payload, len);
+    c->seq++;
+    proto_entry_id (c->prev, stub, l);
+    if (id)
+        memcpy (id, c->prev, PROTO_HASH_BYTES);
+    return l;
+}
+
+//  Append a council GREEN entry of c with payload (or header only).
+static void
+s_chain_append (node_store_t *store, s_chain_t *c, const uint8_t *payload,
+                size_t len, bool with_payload, uint8_t id[PROTO_HASH_BYTES])
+{
+    proto_audience_t council;
+    proto_audience_set_council (&council);
+    uint8_t stub[PROTO_STUB_MAX];
+    size_t l = s_chain_next (c, stub, PROTO_LEVEL_GREEN, &council, payload,
+                             len, id);
+    assert (node_store_append (store, stub, l, with_payload ? payload : NULL,
+                               with_payload ? len : 0, NULL)
+            == PROTO_OK);
+}
+
+//  Post one entry of key with this payload.
+static void
+s_post_payload (node_store_t *store, const keys_secret_t *key,
+                const uint8_t *payload, size_t len,
+                uint8_t id[PROTO_HASH_BYTES])
+{
+    node_post_t post;
+    memset (&post, 0, sizeof post);
+    post.level = PROTO_LEVEL_GREEN;
+    proto_audience_set_council (&post.audience);
+    post.payload = payload;
+    post.payload_len = len;
+    uint8_t ids[1][PROTO_HASH_BYTES];
+    assert (node_store_post (store, key, &post, 1, ids) == PROTO_OK);
+    memcpy (id, ids[0], PROTO_HASH_BYTES);
+}
+
+#define S_TEST_ROWS 256
+
+//  Collects what a scan visits, in order.
+typedef struct {
+    size_t count;
+    uint64_t rows[S_TEST_ROWS];
+    uint8_t ids[S_TEST_ROWS][PROTO_HASH_BYTES];
+    bool payload[S_TEST_ROWS];
+    int stop_after;                 /* stop with 9 after this many, 0 never */
+} s_rows_t;
+
+static int
+s_test_rows_visit (const node_entry_t *e, void *arg)
+{
+    s_rows_t *r = arg;
+    uint8_t id[PROTO_HASH_BYTES];
+    proto_entry_id (id, e->stub, e->stub_len);
+    assert (!memcmp (id, e->id, PROTO_HASH_BYTES));
+    assert (e->row >= 1);
+    assert (r->count < S_TEST_ROWS);
+    r->rows[r->count] = e->row;
+    memcpy (r->ids[r->count], e->id, PROTO_HASH_BYTES);
+    r->payload[r->count] = e->payload != NULL;
+    r->count++;
+    return r->stop_after && (int) r->count == r->stop_after ? 9 : 0;
+}
+
+static void
+s_rows_scan (node_store_t *store, int which, const uint8_t *target,
+             uint64_t from, s_rows_t *r)
+{
+    memset (r, 0, sizeof *r);
+    int rc = which == 0 ? node_store_scan_rows (store, from,
+                                                s_test_rows_visit, r)
+             : which == 1 ? node_store_scan_refs (store, target,
+                                                  s_test_rows_visit, r)
+                          : node_store_scan_missing (store, s_test_rows_visit,
+                                                     r);
+    assert (rc == 0);
+}
+
+//  The stored entry id: its row and whether its payload is held.
+static uint64_t
+s_test_row_of (node_store_t *store, const uint8_t id[PROTO_HASH_BYTES],
+               bool *payload)
+{
+    s_rows_t r;
+    memset (&r, 0, sizeof r);
+    assert (node_store_get (store, id, s_test_rows_visit, &r) == 0);
+    assert (r.count == 1);
+    if (payload)
+        *payload = r.payload[0];
+    return r.rows[0];
+}
+
+//  Is the entry held with its payload?
+static bool
+s_test_has_payload (node_store_t *store, const uint8_t id[PROTO_HASH_BYTES])
+{
+    bool payload;
+    s_test_row_of (store, id, &payload);
+    return payload;
+}
+
+static bool
+s_test_retracted_by (node_store_t *store, const uint8_t id[PROTO_HASH_BYTES],
+                     const uint8_t by[PROTO_HASH_BYTES])
+{
+    uint8_t got[PROTO_HASH_BYTES];
+    return node_store_retracted (store, id, got) == 1
+           && !memcmp (got, by, PROTO_HASH_BYTES);
+}
+
+//  Values in one table of the store (all dups counted).
+static size_t
+s_test_table_count (node_store_t *store, MDB_dbi dbi)
+{
+    MDB_txn *txn;
+    MDB_stat st;
+    assert (mdb_txn_begin (store->env, NULL, MDB_RDONLY, &txn) == 0);
+    assert (mdb_stat (txn, dbi, &st) == 0);
+    mdb_txn_abort (txn);
+    return st.ms_entries;
+}
+
+typedef struct {
+    size_t count;
+    uint8_t authors[8][PROTO_PK_BYTES];
+    uint64_t seqs[8];
+    uint8_t ids[8][PROTO_HASH_BYTES];
+    bool frozen[8];
+    int stop_after;
+} s_heads_t;
+
+static int
+s_test_heads_visit (const node_head_t *head, void *arg)
+{
+    s_heads_t *h = arg;
+    assert (h->count < 8);
+    memcpy (h->authors[h->count], head->author, PROTO_PK_BYTES);
+    h->seqs[h->count] = head->seq;
+    memcpy (h->ids[h->count], head->id, PROTO_HASH_BYTES);
+    h->frozen[h->count] = head->frozen;
+    h->count++;
+    return h->stop_after && (int) h->count == h->stop_after ? 5 : 0;
+}
+
+//  scan_rows (order, from_row, stopping), last_row, heads (order, frozen).
+static void
+s_test_rows_heads (void)
+{
+    s_fixture_t f;
+    s_fixture_new (&f);
+    node_store_t *store = s_test_open (&f, S_TEST_MAP, 0);
+    s_rows_t r;
+    s_heads_t hd;
+    assert (node_store_last_row (store) == 0);
+    s_rows_scan (store, 0, NULL, 1, &r);
+    assert (r.count == 0);
+    memset (&hd, 0, sizeof hd);
+    assert (node_store_heads (store, s_test_heads_visit, &hd) == 0);
+    assert (hd.count == 0);
+
+    //  Rows 1-3 alice, 4-5 bob, 6 alice, 7 carol (header only).
+    uint8_t want[7][PROTO_HASH_BYTES];
+    uint8_t payload[1024];
+    size_t plen = s_test_payload (payload, sizeof payload, "rows", 80);
+    s_post_one (store, f.alice, "a1", 0, want[0]);
+    s_post_one (store, f.alice, "a2", 0, want[1]);
+    s_post_one (store, f.alice, "a3", 0, want[2]);
+    s_chain_t bob, carol;
+    s_chain_init (&bob, f.bob);
+    s_chain_init (&carol, f.carol);
+    s_chain_append (store, &bob, payload, plen, true, want[3]);
+    s_chain_append (store, &bob, payload, plen, true, want[4]);
+    s_post_one (store, f.alice, "a4", 0, want[5]);
+    s_chain_append (store, &carol, payload, plen, false, want[6]);
+    assert (node_store_last_row (store) == 7);
+
+    for (uint64_t from = 0; from <= 1; from++) {
+        s_rows_scan (store, 0, NULL, from, &r);
+        assert (r.count == 7);
+        for (size_t i = 0; i < 7; i++) {
+            assert (r.rows[i] == i + 1);
+            assert (!memcmp (r.ids[i], want[i], PROTO_HASH_BYTES));
+            assert (r.payload[i] == (i != 6));
+        }
+    }
+    s_rows_scan (store, 0, NULL, 5, &r);
+    assert (r.count == 3 && r.rows[0] == 5 && r.rows[2] == 7);
+    assert (!memcmp (r.ids[0], want[4], PROTO_HASH_BYTES));
+    s_rows_scan (store, 0, NULL, 8, &r);
+    assert (r.count == 0);
+    s_rows_scan (store, 0, NULL, UINT64_MAX, &r);
+    assert (r.count == 0);
+    memset (&r, 0, sizeof r);
+    r.stop_after = 2;
+    assert (node_store_scan_rows (store, 3, s_test_rows_visit, &r) == 9);
+    assert (r.count == 2 && r.rows[1] == 4);
+    //  Every read hands out the row.
+    assert (s_test_row_of (store, want[4], NULL) == 5);
+    memset (&r, 0, sizeof r);
+    assert (node_store_scan_author (store, keys_secret_sign_pk (f.bob), 1,
+                                    s_test_rows_visit, &r) == 0);
+    assert (r.count == 2 && r.rows[0] == 4 && r.rows[1] == 5);
+    memset (&r, 0, sizeof r);
+    assert (node_store_scan_time (store, 0, s_test_rows_visit, &r) == 0);
+    assert (r.count == 7);
+
+    //  Heads: ascending author key, each the author's head, none frozen.
+    memset (&hd, 0, sizeof hd);
+    assert (node_store_heads (store, s_test_heads_visit, &hd) == 0);
+    assert (hd.count == 3);
+    for (size_t i = 0; i < hd.count; i++) {
+        if (i)
+            assert (memcmp (hd.authors[i - 1], hd.authors[i],
+                            PROTO_PK_BYTES) < 0);
+        uint64_t seq;
+        uint8_t id[PROTO_HASH_BYTES];
+        assert (node_store_head (store, hd.authors[i], &seq, id) == 0);
+        assert (hd.seqs[i] == seq
+                && !memcmp (hd.ids[i], id, PROTO_HASH_BYTES));
+        assert (!hd.frozen[i]);
+        if (!memcmp (hd.authors[i], keys_secret_sign_pk (f.alice),
+                     PROTO_PK_BYTES))
+            assert (seq == 4 && !memcmp (id, want[5], PROTO_HASH_BYTES));
+    }
+    //  A fork freezes bob: only his head says so.
+    proto_audience_t council;
+    proto_audience_set_council (&council);
+    uint8_t sf[PROTO_STUB_MAX];
+    size_t lf = s_test_stub (sf, f.bob, 2, want[3], 1, PROTO_LEVEL_GREEN,
+                             &council, payload, plen);
+    assert (node_store_append (store, sf, lf, NULL, 0, NULL)
+            == PROTO_REJECT_FORK);
+    memset (&hd, 0, sizeof hd);
+    assert (node_store_heads (store, s_test_heads_visit, &hd) == 0);
+    assert (hd.count == 3);
+    for (size_t i = 0; i < hd.count; i++) {
+        bool is_bob = !memcmp (hd.authors[i], keys_secret_sign_pk (f.bob),
+                               PROTO_PK_BYTES);
+        assert (hd.frozen[i] == is_bob);
+        if (is_bob)
+            assert (hd.seqs[i] == 2
+                    && !memcmp (hd.ids[i], want[4], PROTO_HASH_BYTES));
+    }
+    memset (&hd, 0, sizeof hd);
+    hd.stop_after = 1;
+    assert (node_store_heads (store, s_test_heads_visit, &hd) == 5);
+    assert (hd.count == 1);
+    assert (node_store_last_row (store) == 7);
+    s_test_fsck_clean (store, 2, 7);
+    node_store_destroy (&store);
+    s_fixture_destroy (&f);
+}
+
+//  Retractions by post: own entries, several in one batch, a second
+//  retraction, references listed by scan_refs.
+static void
+s_test_retract_post (void)
+{
+    s_fixture_t f;
+    s_fixture_new (&f);
+    node_store_t *store = s_test_open (&f, S_TEST_MAP, 0);
+    uint8_t r1[PROTO_HASH_BYTES], r2[PROTO_HASH_BYTES], r3[PROTO_HASH_BYTES];
+    uint8_t e1[PROTO_HASH_BYTES], e3[PROTO_HASH_BYTES];
+    s_post_one (store, f.alice, "r1", 0, r1);
+    s_post_one (store, f.alice, "r2", 0, r2);
+    uint8_t buf[1024];
+    size_t len = s_test_ref_payload (buf, sizeof buf, "retract r1",
+                                     PROTO_REL_RETRACTION,
+                                     S_IDS (r1), 1);
+    s_post_payload (store, f.alice, buf, len, e1);
+    assert (node_store_count (store) == 3);
+    assert (!s_test_has_payload (store, r1));   /* header stays */
+    assert (s_test_has_payload (store, r2) && s_test_has_payload (store, e1));
+    assert (s_test_retracted_by (store, r1, e1));
+    assert (node_store_retracted (store, r2, NULL) == 0);
+    assert (node_store_retracted (store, e1, NULL) == 0);
+    s_rows_t r;
+    s_rows_scan (store, 1, r1, 0, &r);
+    assert (r.count == 1 && !memcmp (r.ids[0], e1, PROTO_HASH_BYTES));
+    s_rows_scan (store, 1, r2, 0, &r);
+    assert (r.count == 0);
+
+    //  One batch: a reply to r2, a retraction of r2 and r3, and a second
+    //  retraction of r1.
+    s_post_one (store, f.alice, "r3", 0, r3);
+    uint8_t targets[2][PROTO_HASH_BYTES];
+    memcpy (targets[0], r2, PROTO_HASH_BYTES);
+    memcpy (targets[1], r3, PROTO_HASH_BYTES);
+    uint8_t buf2[1024], buf3[1024], buf4[1024];
+    size_t len2 = s_test_ref_payload (buf2, sizeof buf2, "retract r2 r3",
+                                      PROTO_REL_RETRACTION,
+                                      S_IDS (targets), 2);
+    size_t len3 = s_test_ref_payload (buf3, sizeof buf3, "reply to r2",
+                                      PROTO_REL_REPLY,
+                                      S_IDS (r2), 1);
+    //  Retracting r1 again: the first retraction stands.
+    size_t len4 = s_test_ref_payload (buf4, sizeof buf4, "retract r1 again",
+                                      PROTO_REL_RETRACTION,
+                                      S_IDS (r1), 1);
+    node_post_t posts[3];
+    memset (posts, 0, sizeof posts);
+    const uint8_t *bodies[3] = { buf3, buf2, buf4 };
+    size_t lens[3] = { len3, len2, len4 };
+    for (size_t i = 0; i < 3; i++) {
+        posts[i].level = PROTO_LEVEL_GREEN;
+        proto_audience_set_council (&posts[i].audience);
+        posts[i].payload = bodies[i];
+        posts[i].payload_len = lens[i];
+    }
+    uint8_t ids[3][PROTO_HASH_BYTES];
+    assert (node_store_post (store, f.alice, posts, 3, ids) == PROTO_OK);
+    memcpy (e3, ids[1], PROTO_HASH_BYTES);
+    assert (!s_test_has_payload (store, r2));
+    assert (!s_test_has_payload (store, r3));
+    assert (s_test_retracted_by (store, r2, e3));
+    assert (s_test_retracted_by (store, r3, e3));
+    assert (s_test_retracted_by (store, r1, e1));
+    //  History of r2: the reply, then the retraction, in stored order.
+    s_rows_scan (store, 1, r2, 0, &r);
+    assert (r.count == 2);
+    assert (!memcmp (r.ids[0], ids[0], PROTO_HASH_BYTES));
+    assert (!memcmp (r.ids[1], ids[1], PROTO_HASH_BYTES));
+    assert (r.rows[0] < r.rows[1]);
+    s_rows_scan (store, 1, r1, 0, &r);
+    assert (r.count == 2 && !memcmp (r.ids[1], ids[2], PROTO_HASH_BYTES));
+    //  Retracting a reply drops what it referenced from the history.
+    uint8_t buf5[1024], e5[PROTO_HASH_BYTES];
+    size_t len5 = s_test_ref_payload (buf5, sizeof buf5, "retract reply",
+                                      PROTO_REL_RETRACTION,
+                                      S_IDS (ids[0]), 1);
+    //  References: e1, the reply, e3 (2), the second retraction of r1;
+    //  then e5's, less the reply's.
+    assert (s_test_table_count (store, store->refs) == 5);
+    s_post_payload (store, f.alice, buf5, len5, e5);
+    s_rows_scan (store, 1, r2, 0, &r);
+    assert (r.count == 1 && !memcmp (r.ids[0], e3, PROTO_HASH_BYTES));
+    assert (s_test_table_count (store, store->refs) == 5);
+    //  Nothing pending, one record per retracted entry.
+    assert (s_test_table_count (store, store->retracted) == 4);
+    s_test_fsck_clean (store, 2, 8);
+    //  Survives a reopen.
+    node_store_destroy (&store);
+    store = s_test_open (&f, S_TEST_MAP, 0);
+    assert (s_test_retracted_by (store, r3, e3));
+    assert (!s_test_has_payload (store, r3));
+    s_test_fsck_clean (store, 1, 8);
+    node_store_destroy (&store);
+    s_fixture_destroy (&f);
+}
+
+//  Put a retraction record straight into the table: the only way to have
+//  a retraction by an author arrive before that author's target, since a
+//  chain is stored contiguously and a retraction hashes (through prev)
+//  every earlier entry of its chain.
+static void
+s_test_plant_retraction (node_store_t *store,
+                         const uint8_t target[PROTO_HASH_BYTES],
+                         const uint8_t author[PROTO_PK_BYTES],
+                         const uint8_t by[PROTO_HASH_BYTES])
+{
+    MDB_txn *txn;
+    assert (mdb_txn_begin (store->env, NULL, 0, &txn) == 0);
+    uint8_t val[S_RETRACT_VAL];
+    memcpy (val, author, PROTO_PK_BYTES);
+    memcpy (val + PROTO_PK_BYTES, by, PROTO_HASH_BYTES);
+    MDB_val k = { PROTO_HASH_BYTES, (void *) target }, v = { sizeof val, val };
+    assert (mdb_put (txn, store->retracted, &k, &v, 0) == 0);
+    assert (mdb_txn_commit (txn) == 0);
+}
+
+//  Retractions by append: a held target, a header-only target, a payload
+//  offered afterwards, several in one batch, a retraction whose payload
+//  comes later, another author's, and retractions that arrive first.
+static void
+s_test_retract_append (void)
+{
+    s_fixture_t f;
+    s_fixture_new (&f);
+    node_store_t *store = s_test_open (&f, S_TEST_MAP, 0);
+    const uint8_t *bpk = keys_secret_sign_pk (f.bob);
+    proto_audience_t council;
+    proto_audience_set_council (&council);
+    s_chain_t bob, carol;
+    s_chain_init (&bob, f.bob);
+    s_chain_init (&carol, f.carol);
+    uint8_t p[1024], q[1024];
+    size_t plen = s_test_payload (p, sizeof p, "bob", 120);
+    uint8_t b[16][PROTO_HASH_BYTES];
+    s_rows_t r;
+
+    //  b1 held with payload, b2 too, b3 header only (listed missing);
+    //  b4 retracts b1 and b3.
+    s_chain_append (store, &bob, p, plen, true, b[1]);
+    s_chain_append (store, &bob, p, plen, true, b[2]);
+    uint8_t s3[PROTO_STUB_MAX];
+    size_t l3 = s_chain_next (&bob, s3, PROTO_LEVEL_GREEN, &council, p, plen,
+                              b[3]);
+    assert (node_store_append (store, s3, l3, NULL, 0, NULL) == PROTO_OK);
+    s_rows_scan (store, 2, NULL, 0, &r);
+    assert (r.count == 1 && !memcmp (r.ids[0], b[3], PROTO_HASH_BYTES));
+    uint8_t t[3][PROTO_HASH_BYTES];
+    memcpy (t[0], b[1], PROTO_HASH_BYTES);
+    memcpy (t[1], b[3], PROTO_HASH_BYTES);
+    size_t qlen = s_test_ref_payload (q, sizeof q, "retract b1 b3",
+                                      PROTO_REL_RETRACTION,
+                                      S_IDS (t), 2);
+    s_chain_append (store, &bob, q, qlen, true, b[4]);
+    assert (!s_test_has_payload (store, b[1]));
+    assert (s_test_retracted_by (store, b[1], b[4]));
+    assert (s_test_retracted_by (store, b[3], b[4]));
+    assert (s_test_has_payload (store, b[2]));
+    assert (s_test_has_payload (store, b[4]));
+    s_rows_scan (store, 2, NULL, 0, &r);
+    assert (r.count == 0);
+    //  The payload offered again is refused, and not stored.
+    uint8_t s1[PROTO_STUB_MAX];
+    size_t l1 = s_test_stub (s1, f.bob, 1, NULL, 1700000000000ULL,
+                             PROTO_LEVEL_GREEN, &council, p, plen);
+    assert (node_store_append (store, s1, l1, p, plen, NULL)
+            == PROTO_REJECT_RETRACTED);
+    assert (node_store_append (store, s1, l1, NULL, 0, NULL)
+            == PROTO_REJECT_DUPLICATE);
+    assert (node_store_append (store, s3, l3, p, plen, NULL)
+            == PROTO_REJECT_RETRACTED);
+    //  A bad payload keeps its own reason.
+    assert (node_store_append (store, s1, l1, p, plen - 1, NULL)
+            == PROTO_REJECT_PAYLOAD_LEN);
+    assert (!s_test_has_payload (store, b[1]));
+    assert (!s_test_has_payload (store, b[3]));
+
+    //  Several retractions in one batch: b5-b7, then b8 retracting b5 and
+    //  b9 retracting b6 and b7.
+    uint8_t stubs[5][PROTO_STUB_MAX];
+    size_t lens[5];
+    uint8_t q8[1024], q9[1024];
+    for (int i = 0; i < 3; i++)
+        lens[i] = s_chain_next (&bob, stubs[i], PROTO_LEVEL_GREEN, &council,
+                                p, plen, b[5 + i]);
+    size_t q8len = s_test_ref_payload (q8, sizeof q8, "retract b5",
+                                       PROTO_REL_RETRACTION,
+                                       S_IDS (b[5]), 1);
+    size_t q9len = s_test_ref_payload (q9, sizeof q9, "retract b6 b7",
+                                       PROTO_REL_RETRACTION,
+                                       S_IDS (b[6]), 2);
+    lens[3] = s_chain_next (&bob, stubs[3], PROTO_LEVEL_GREEN, &council, q8,
+                            q8len, b[8]);
+    lens[4] = s_chain_next (&bob, stubs[4], PROTO_LEVEL_GREEN, &council, q9,
+                            q9len, b[9]);
+    node_append_t items[5];
+    for (int i = 0; i < 5; i++) {
+        items[i].stub = stubs[i];
+        items[i].stub_len = lens[i];
+        items[i].payload = i < 3 ? p : i == 3 ? q8 : q9;
+        items[i].payload_len = i < 3 ? plen : i == 3 ? q8len : q9len;
+    }
+    proto_reject_t results[5];
+    assert (node_store_append_batch (store, items, 5, results, NULL)
+            == PROTO_OK);
+    for (int i = 0; i < 5; i++)
+        assert (results[i] == PROTO_OK);
+    assert (s_test_retracted_by (store, b[5], b[8]));
+    assert (s_test_retracted_by (store, b[6], b[9]));
+    assert (s_test_retracted_by (store, b[7], b[9]));
+    for (int i = 5; i <= 7; i++)
+        assert (!s_test_has_payload (store, b[i]));
+
+    //  The retraction's header first, its payload later: applied then.
+    s_chain_append (store, &bob, p, plen, true, b[10]);
+    uint8_t q11[1024];
+    size_t q11len = s_test_ref_payload (q11, sizeof q11, "retract b10",
+                                        PROTO_REL_RETRACTION,
+                                        S_IDS (b[10]), 1);
+    uint8_t s11[PROTO_STUB_MAX];
+    size_t l11 = s_chain_next (&bob, s11, PROTO_LEVEL_GREEN, &council, q11,
+                               q11len, b[11]);
+    assert (node_store_append (store, s11, l11, NULL, 0, NULL) == PROTO_OK);
+    assert (s_test_has_payload (store, b[10]));
+    assert (node_store_retracted (store, b[10], NULL) == 0);
+    s_rows_scan (store, 2, NULL, 0, &r);
+    assert (r.count == 1 && !memcmp (r.ids[0], b[11], PROTO_HASH_BYTES));
+    assert (node_store_append (store, s11, l11, q11, q11len, NULL)
+            == PROTO_REJECT_DUPLICATE);
+    assert (!s_test_has_payload (store, b[10]));
+    assert (s_test_retracted_by (store, b[10], b[11]));
+    s_rows_scan (store, 2, NULL, 0, &r);
+    assert (r.count == 0);
+
+    //  Another author's "retraction" of a held entry: a reference only.
+    uint8_t c[4][PROTO_HASH_BYTES];
+    uint8_t qc[1024];
+    size_t qclen = s_test_ref_payload (qc, sizeof qc, "carol retracts b2",
+                                       PROTO_REL_RETRACTION,
+                                       S_IDS (b[2]), 1);
+    s_chain_append (store, &carol, qc, qclen, true, c[1]);
+    assert (s_test_has_payload (store, b[2]));
+    assert (node_store_retracted (store, b[2], NULL) == 0);
+    s_rows_scan (store, 1, b[2], 0, &r);
+    assert (r.count == 1 && !memcmp (r.ids[0], c[1], PROTO_HASH_BYTES));
+
+    //  ... and of an entry not held yet: when it arrives from bob, it is
+    //  stored whole, and the waiting record goes.
+    size_t records = s_test_table_count (store, store->retracted);
+    uint8_t s12[PROTO_STUB_MAX];
+    size_t l12 = s_chain_next (&bob, s12, PROTO_LEVEL_GREEN, &council, p,
+                               plen, b[12]);
+    size_t qc2len = s_test_ref_payload (qc, sizeof qc, "carol retracts b12",
+                                        PROTO_REL_RETRACTION,
+                                        S_IDS (b[12]), 1);
+    s_chain_append (store, &carol, qc, qc2len, true, c[2]);
+    assert (s_test_table_count (store, store->retracted) == records + 1);
+    assert (node_store_retracted (store, b[12], NULL) == 0);
+    assert (node_store_append (store, s12, l12, p, plen, NULL) == PROTO_OK);
+    assert (s_test_has_payload (store, b[12]));
+    assert (node_store_retracted (store, b[12], NULL) == 0);
+    assert (s_test_table_count (store, store->retracted) == records);
+
+    //  Retracted by bob before it arrived (planted, see above), with a
+    //  waiting record of carol's too: the header alone is stored, OK,
+    //  marked, not listed missing; carol's record goes.
+    uint8_t s13[PROTO_STUB_MAX], by[PROTO_HASH_BYTES];
+    size_t l13 = s_chain_next (&bob, s13, PROTO_LEVEL_GREEN, &council, p,
+                               plen, b[13]);
+    memset (by, 0x42, sizeof by);
+    s_test_plant_retraction (store, b[13], keys_secret_sign_pk (f.carol),
+                             c[2]);
+    s_test_plant_retraction (store, b[13], bpk, by);
+    assert (node_store_append (store, s13, l13, p, plen, NULL) == PROTO_OK);
+    assert (!s_test_has_payload (store, b[13]));
+    assert (s_test_retracted_by (store, b[13], by));
+    assert (s_test_table_count (store, store->retracted) == records + 1);
+    s_rows_scan (store, 2, NULL, 0, &r);
+    assert (r.count == 0);
+    assert (node_store_append (store, s13, l13, p, plen, NULL)
+            == PROTO_REJECT_RETRACTED);
+    //  The same for a header arriving alone.
+    uint8_t s14[PROTO_STUB_MAX];
+    size_t l14 = s_chain_next (&bob, s14, PROTO_LEVEL_GREEN, &council, p,
+                               plen, b[14]);
+    s_test_plant_retraction (store, b[14], bpk, by);
+    assert (node_store_append (store, s14, l14, NULL, 0, NULL) == PROTO_OK);
+    assert (s_test_retracted_by (store, b[14], by));
+    s_rows_scan (store, 2, NULL, 0, &r);
+    assert (r.count == 0);
+    uint64_t count = node_store_count (store);
+    assert (count == 14 + 2);
+    s_test_fsck_clean (store, 2, count);
+    node_store_destroy (&store);
+    s_fixture_destroy (&f);
+}
+
+//  RED: a retraction is applied only where it can be read (an opener
+//  key it is sealed to).
+static void
+s_test_retract_red (void)
+{
+    s_fixture_t f;
+    s_fixture_new (&f);
+    node_store_t *store = s_test_open (&f, S_TEST_MAP, 0);
+    s_chain_t bob;
+    s_chain_init (&bob, f.bob);
+    //  RED from bob to alice (sealed to both), and from bob to carol.
+    proto_audience_t to_alice, to_carol;
+    proto_audience_set_nodes (&to_alice);
+    assert (proto_audience_add_node (&to_alice, keys_secret_sign_pk (f.alice))
+            == 0);
+    proto_audience_set_nodes (&to_carol);
+    assert (proto_audience_add_node (&to_carol, keys_secret_sign_pk (f.carol))
+            == 0);
+    proto_recipient_t ra[2], rc[2];
+    memcpy (ra[0].sign_pk, keys_secret_sign_pk (f.bob), PROTO_PK_BYTES);
+    memcpy (ra[0].box_pk, keys_secret_box_pk (f.bob), PROTO_BOXPK_BYTES);
+    memcpy (ra[1].sign_pk, keys_secret_sign_pk (f.alice), PROTO_PK_BYTES);
+    memcpy (ra[1].box_pk, keys_secret_box_pk (f.alice), PROTO_BOXPK_BYTES);
+    rc[0] = ra[0];
+    memcpy (rc[1].sign_pk, keys_secret_sign_pk (f.carol), PROTO_PK_BYTES);
+    memcpy (rc[1].box_pk, keys_secret_box_pk (f.carol), PROTO_BOXPK_BYTES);
+    uint8_t plain[1024], sealed[6][2048];
+    size_t slen[6];
+    uint8_t id[6][PROTO_HASH_BYTES], stub[PROTO_STUB_MAX];
+    size_t plen = s_test_payload (plain, sizeof plain, "red", 60);
+
+    //  r0 and its retraction e1, both RED to alice, appended without an
+    //  opener: e1 cannot be read, r0 keeps its sealed payload.
+    //  Then with alice's opener: r2 and its retraction e3: applied.
+    for (int round = 0; round < 2; round++) {
+        if (round == 1)
+            node_store_set_opener (store, f.alice);
+        int r = 2 * round, e = r + 1;
+        slen[r] = proto_seal (plain, plen, keys_secret_sign_pk (f.bob), ra,
+                              2, sealed[r], sizeof sealed[r]);
+        size_t l = s_chain_next (&bob, stub, PROTO_LEVEL_RED, &to_alice,
+                                 sealed[r], slen[r], id[r]);
+        assert (node_store_append (store, stub, l, sealed[r], slen[r], NULL)
+                == PROTO_OK);
+        uint8_t q[1024];
+        size_t qlen = s_test_ref_payload (q, sizeof q, "retract red",
+                                          PROTO_REL_RETRACTION,
+                                          S_IDS (id[r]), 1);
+        slen[e] = proto_seal (q, qlen, keys_secret_sign_pk (f.bob), ra, 2,
+                              sealed[e], sizeof sealed[e]);
+        l = s_chain_next (&bob, stub, PROTO_LEVEL_RED, &to_alice, sealed[e],
+                          slen[e], id[e]);
+        assert (node_store_append (store, stub, l, sealed[e], slen[e], NULL)
+                == PROTO_OK);
+    }
+    s_rows_t r;
+    assert (s_test_has_payload (store, id[0]));
+    assert (node_store_retracted (store, id[0], NULL) == 0);
+    s_rows_scan (store, 1, id[0], 0, &r);
+    assert (r.count == 0);
+    assert (!s_test_has_payload (store, id[2]));
+    assert (s_test_retracted_by (store, id[2], id[3]));
+    s_rows_scan (store, 1, id[2], 0, &r);
+    assert (r.count == 1 && !memcmp (r.ids[0], id[3], PROTO_HASH_BYTES));
+    //  Sealed to bob and carol only: alice's opener cannot read it.
+    slen[4] = proto_seal (plain, plen, keys_secret_sign_pk (f.bob), rc, 2,
+                          sealed[4], sizeof sealed[4]);
+    size_t l = s_chain_next (&bob, stub, PROTO_LEVEL_RED, &to_carol,
+                             sealed[4], slen[4], id[4]);
+    assert (node_store_append (store, stub, l, sealed[4], slen[4], NULL)
+            == PROTO_OK);
+    uint8_t q[1024];
+    size_t qlen = s_test_ref_payload (q, sizeof q, "retract for carol",
+                                      PROTO_REL_RETRACTION,
+                                      S_IDS (id[4]), 1);
+    slen[5] = proto_seal (q, qlen, keys_secret_sign_pk (f.bob), rc, 2,
+                          sealed[5], sizeof sealed[5]);
+    l = s_chain_next (&bob, stub, PROTO_LEVEL_RED, &to_carol, sealed[5],
+                      slen[5], id[5]);
+    assert (node_store_append (store, stub, l, sealed[5], slen[5], NULL)
+            == PROTO_OK);
+    assert (s_test_has_payload (store, id[4]));
+    //  A plaintext retraction by the same author purges the RED r0.
+    uint8_t g[1024], gid[PROTO_HASH_BYTES];
+    size_t glen = s_test_ref_payload (g, sizeof g, "retract r0",
+                                      PROTO_REL_RETRACTION,
+                                      S_IDS (id[0]), 1);
+    s_chain_append (store, &bob, g, glen, true, gid);
+    assert (!s_test_has_payload (store, id[0]));
+    assert (s_test_retracted_by (store, id[0], gid));
+    node_store_set_opener (store, NULL);
+    s_test_fsck_clean (store, 1, 7);
+    node_store_destroy (&store);
+    s_fixture_destroy (&f);
+}
+
+//  A roster like f's, one version on, with alice also in energy.
+static keys_roster_t *
+s_test_roster_energy (s_fixture_t *f)
+{
+    char err[256];
+    keys_roster_t *roster = keys_roster_new (f->roster, 1);
+    assert (roster);
+    keys_card_t card;
+    const keys_secret_t *keys[3] = { f->alice, f->bob, f->carol };
+    const char *names[3] = { "alice", "bob", "carol" };
+    proto_sector_t sectors[3] = { PROTO_SECTOR_BANKING,
+                                  PROTO_SECTOR_SECURITIES, PROTO_SECTOR_GAS };
+    for (int i = 0; i < 3; i++) {
+        s_test_card (&card, names[i], sectors[i], keys[i]);
+        assert (keys_roster_add_member (roster, &card, "", err, sizeof err)
+                == 0);
+    }
+    const char *finance[] = { "alice", "bob" };
+    const char *energy[] = { "alice", "bob", "carol" };
+    assert (keys_roster_set_group (roster, "finance", finance, 2, err,
+                                   sizeof err) == 0);
+    assert (keys_roster_set_group (roster, "energy", energy, 3, err,
+                                   sizeof err) == 0);
+    return roster;
+}
+
+//  The missing index: what it lists, and how a payload, a retraction and
+//  a roster change move entries in and out.
+static void
+s_test_missing (void)
+{
+    s_fixture_t f;
+    s_fixture_new (&f);
+    node_store_t *store = s_test_open (&f, S_TEST_MAP, 0);
+    s_chain_t bob;
+    s_chain_init (&bob, f.bob);
+    proto_audience_t council, energy, to_carol;
+    proto_audience_set_council (&council);
+    assert (proto_audience_set_group (&energy, "energy") == 0);
+    proto_audience_set_nodes (&to_carol);
+    assert (proto_audience_add_node (&to_carol, keys_secret_sign_pk (f.carol))
+            == 0);
+    uint8_t p[1024], sealed[2048];
+    size_t plen = s_test_payload (p, sizeof p, "missing", 90);
+    proto_recipient_t rcpt[2];
+    memcpy (rcpt[0].sign_pk, keys_secret_sign_pk (f.bob), PROTO_PK_BYTES);
+    memcpy (rcpt[0].box_pk, keys_secret_box_pk (f.bob), PROTO_BOXPK_BYTES);
+    memcpy (rcpt[1].sign_pk, keys_secret_sign_pk (f.carol), PROTO_PK_BYTES);
+    memcpy (rcpt[1].box_pk, keys_secret_box_pk (f.carol), PROTO_BOXPK_BYTES);
+    size_t slen = proto_seal (p, plen, keys_secret_sign_pk (f.bob), rcpt, 2,
+                              sealed, sizeof sealed);
+    assert (slen > 0);
+    //  m1 council, m2 energy (alice not in it), m3 RED to carol (alice may
+    //  carry it), all header only; m4 council with its payload.
+    uint8_t s[4][PROTO_STUB_MAX], m[4][PROTO_HASH_BYTES];
+    size_t l[4];
+    l[0] = s_chain_next (&bob, s[0], PROTO_LEVEL_GREEN, &council, p, plen,
+                         m[0]);
+    l[1] = s_chain_next (&bob, s[1], PROTO_LEVEL_AMBER, &energy, p, plen,
+                         m[1]);
+    l[2] = s_chain_next (&bob, s[2], PROTO_LEVEL_RED, &to_carol, sealed, slen,
+                         m[2]);
+    l[3] = s_chain_next (&bob, s[3], PROTO_LEVEL_GREEN, &council, p, plen,
+                         m[3]);
+    for (int i = 0; i < 3; i++)
+        assert (node_store_append (store, s[i], l[i], NULL, 0, NULL)
+                == PROTO_OK);
+    assert (node_store_append (store, s[3], l[3], p, plen, NULL) == PROTO_OK);
+    s_rows_t r;
+    s_rows_scan (store, 2, NULL, 0, &r);
+    assert (r.count == 2);
+    assert (!memcmp (r.ids[0], m[0], PROTO_HASH_BYTES) && r.rows[0] == 1);
+    assert (!memcmp (r.ids[1], m[2], PROTO_HASH_BYTES) && r.rows[1] == 3);
+    assert (!r.payload[0] && !r.payload[1]);
+    memset (&r, 0, sizeof r);
+    r.stop_after = 1;
+    assert (node_store_scan_missing (store, s_test_rows_visit, &r) == 9);
+    s_test_fsck_clean (store, 2, 4);
+
+    //  The payload arrives: off the list.
+    assert (node_store_append (store, s[0], l[0], p, plen, NULL)
+            == PROTO_REJECT_DUPLICATE);
+    s_rows_scan (store, 2, NULL, 0, &r);
+    assert (r.count == 1 && !memcmp (r.ids[0], m[2], PROTO_HASH_BYTES));
+    assert (node_store_append (store, s[2], l[2], sealed, slen, NULL)
+            == PROTO_REJECT_DUPLICATE);
+    s_rows_scan (store, 2, NULL, 0, &r);
+    assert (r.count == 0);
+
+    //  Retracted while missing: off the list, for good.
+    uint8_t m5[PROTO_HASH_BYTES], m6[PROTO_HASH_BYTES], q[1024];
+    s_chain_append (store, &bob, p, plen, false, m5);
+    s_rows_scan (store, 2, NULL, 0, &r);
+    assert (r.count == 1 && !memcmp (r.ids[0], m5, PROTO_HASH_BYTES));
+    size_t qlen = s_test_ref_payload (q, sizeof q, "retract m5",
+                                      PROTO_REL_RETRACTION,
+                                      S_IDS (m5), 1);
+    s_chain_append (store, &bob, q, qlen, true, m6);
+    s_rows_scan (store, 2, NULL, 0, &r);
+    assert (r.count == 0);
+
+    //  A roster that puts alice in energy: m2 becomes fetchable; back to
+    //  the first roster, it is not any more.
+    keys_roster_t *roster2 = s_test_roster_energy (&f);
+    node_store_set_roster (store, roster2);
+    s_rows_scan (store, 2, NULL, 0, &r);
+    assert (r.count == 1 && !memcmp (r.ids[0], m[1], PROTO_HASH_BYTES));
+    s_test_fsck_clean (store, 2, 6);
+    node_store_destroy (&store);
+    //  The index is kept: reopening with the same roster rebuilds nothing.
+    store = s_test_open (&f, S_TEST_MAP, 0);
+    node_store_set_roster (store, roster2);
+    s_rows_scan (store, 2, NULL, 0, &r);
+    assert (r.count == 1);
+    node_store_set_roster (store, f.roster);
+    s_rows_scan (store, 2, NULL, 0, &r);
+    assert (r.count == 0);
+    s_test_fsck_clean (store, 1, 6);
+    //  The energy payload now stored under roster2, then the store back
+    //  on the first roster: a write also brings the index up to date.
+    node_store_set_roster (store, roster2);
+    assert (node_store_append (store, s[1], l[1], p, plen, NULL)
+            == PROTO_REJECT_DUPLICATE);
+    s_rows_scan (store, 2, NULL, 0, &r);
+    assert (r.count == 0);
+    node_store_destroy (&store);
+    keys_roster_destroy (&roster2);
+    s_fixture_destroy (&f);
+}
+
+//  Change one of the new tables behind the store's back; fsck names it.
+static void
+s_test_fsck_tables (bool verbose)
+{
+    s_fixture_t f;
+    s_fixture_new (&f);
+    node_store_t *store = s_test_open (&f, S_TEST_MAP, 0);
+    uint8_t p[1024], q[1024], w[1024];
+    size_t plen = s_test_payload (p, sizeof p, "fsck tables", 40);
+    uint8_t rid[PROTO_HASH_BYTES], eid[PROTO_HASH_BYTES];
+    s_post_payload (store, f.alice, p, plen, rid);                 /* row 1 */
+    size_t qlen = s_test_ref_payload (q, sizeof q, "retract",
+                                      PROTO_REL_RETRACTION,
+                                      S_IDS (rid), 1);
+    s_post_payload (store, f.alice, q, qlen, eid);                 /* row 2 */
+    s_chain_t bob;
+    s_chain_init (&bob, f.bob);
+    uint8_t b1[PROTO_HASH_BYTES], b2[PROTO_HASH_BYTES];
+    s_chain_append (store, &bob, p, plen, false, b1);              /* row 3 */
+    size_t wlen = s_test_ref_payload (w, sizeof w, "reply",
+                                      PROTO_REL_REPLY,
+                                      S_IDS (eid), 1);
+    s_chain_append (store, &bob, w, wlen, true, b2);               /* row 4 */
+    s_test_fsck_clean (store, 2, 4);
+
+    MDB_txn *txn;
+    assert (mdb_txn_begin (store->env, NULL, 0, &txn) == 0);
+    s_row_t row = 1;
+    MDB_val k = { sizeof row, &row }, v = { plen, p };
+    assert (mdb_put (txn, store->payloads, &k, &v, 0) == 0);   /* purged */
+    row = 3;
+    assert (mdb_del (txn, store->missing, &k, NULL) == 0);
+    v.mv_size = 0;
+    v.mv_data = NULL;
+    row = 4;
+    assert (mdb_put (txn, store->missing, &k, &v, 0) == 0);
+    row = 999;
+    assert (mdb_put (txn, store->missing, &k, &v, 0) == 0);
+    uint8_t val[S_REF_VAL];
+    s_ref_val (val, 4);
+    MDB_val rk = { PROTO_HASH_BYTES, eid }, rv = { sizeof val, val };
+    assert (mdb_del (txn, store->refs, &rk, &rv) == 0);
+    s_ref_val (val, 999);
+    assert (mdb_put (txn, store->refs, &rk, &rv, 0) == 0);
+    s_ref_val (val, 3);         /* bob's header only */
+    assert (mdb_put (txn, store->refs, &rk, &rv, 0) == 0);
+    assert (mdb_txn_commit (txn) == 0);
+
+    for (unsigned threads = 1; threads <= 2; threads++) {
+        s_report_t rep;
+        memset (&rep, 0, sizeof rep);
+        rep.verbose = verbose && threads == 1;
+        if (rep.verbose)
+            printf ("\n");
+        node_fsck_stats_t st;
+        assert (node_store_fsck (store, threads, s_test_report, &rep, &st)
+                == 1);
+        assert (st.entries == 4 && st.problems == rep.lines);
+        assert (rep.lines == 7);
+        assert (strstr (rep.text, "retracted, but its payload is held"));
+        assert (strstr (rep.text, "not in the missing index"));
+        assert (strstr (rep.text, "missing index: row 4 holds its payload"));
+        assert (strstr (rep.text, "missing index: row 999 is not in the log"));
+        assert (strstr (rep.text, "missing from the refs index"));
+        assert (strstr (rep.text, "refs index: names row 999"));
+        assert (strstr (rep.text, "row 3, which holds no payload"));
+    }
+    node_store_destroy (&store);
+    s_fixture_destroy (&f);
+}
+
+//  A store of schema 1 (no refs, retracted, missing tables; a retracted
+//  payload still held) opens, is migrated and is then consistent.
+static void
+s_test_migrate (void)
+{
+    s_fixture_t f;
+    s_fixture_new (&f);
+    node_store_t *store = s_test_open (&f, S_TEST_MAP, 0);
+    uint8_t p[1024], q[1024], w[1024];
+    size_t plen = s_test_payload (p, sizeof p, "old", 40);
+    uint8_t rid[PROTO_HASH_BYTES], eid[PROTO_HASH_BYTES];
+    uint8_t wid[PROTO_HASH_BYTES], b1[PROTO_HASH_BYTES];
+    s_post_payload (store, f.alice, p, plen, rid);
+    size_t qlen = s_test_ref_payload (q, sizeof q, "retract",
+                                      PROTO_REL_RETRACTION,
+                                      S_IDS (rid), 1);
+    s_post_payload (store, f.alice, q, qlen, eid);
+    size_t wlen = s_test_ref_payload (w, sizeof w, "update",
+                                      PROTO_REL_UPDATE,
+                                      S_IDS (eid), 1);
+    s_post_payload (store, f.alice, w, wlen, wid);
+    s_chain_t bob;
+    s_chain_init (&bob, f.bob);
+    s_chain_append (store, &bob, p, plen, false, b1);
+    uint64_t rrow = s_test_row_of (store, rid, NULL);
+    //  Back to what schema 1 held.
+    MDB_txn *txn;
+    assert (mdb_txn_begin (store->env, NULL, 0, &txn) == 0);
+    s_row_t row = (s_row_t) rrow;
+    MDB_val k = { sizeof row, &row }, v = { plen, p };
+    assert (mdb_put (txn, store->payloads, &k, &v, 0) == 0);
+    assert (mdb_drop (txn, store->refs, 1) == 0);
+    assert (mdb_drop (txn, store->retracted, 1) == 0);
+    assert (mdb_drop (txn, store->missing, 1) == 0);
+    MDB_val mk = { 7, "missing" };
+    assert (mdb_del (txn, store->meta, &mk, NULL) == 0);
+    uint8_t ver[4];
+    s_put_le (ver, 1, 4);
+    MDB_val sk = { 6, "schema" }, sv = { sizeof ver, ver };
+    assert (mdb_put (txn, store->meta, &sk, &sv, 0) == 0);
+    assert (mdb_txn_commit (txn) == 0);
+    node_store_destroy (&store);
+
+    store = s_test_open (&f, S_TEST_MAP, 0);
+    assert (node_store_count (store) == 4);
+    assert (!s_test_has_payload (store, rid));
+    assert (s_test_retracted_by (store, rid, eid));
+    s_rows_t r;
+    s_rows_scan (store, 1, eid, 0, &r);
+    assert (r.count == 1 && !memcmp (r.ids[0], wid, PROTO_HASH_BYTES));
+    s_rows_scan (store, 2, NULL, 0, &r);
+    assert (r.count == 1 && !memcmp (r.ids[0], b1, PROTO_HASH_BYTES));
+    assert (mdb_txn_begin (store->env, NULL, MDB_RDONLY, &txn) == 0);
+    assert (mdb_get (txn, store->meta, &sk, &sv) == 0);
+    assert (sv.mv_size == 4 && s_get_le (sv.mv_data, 4) == S_SCHEMA_VERSION);
+    mdb_txn_abort (txn);
+    s_test_fsck_clean (store, 2, 4);
+
+    //  A schema this build does not know is refused, with a reason.
+    assert (mdb_txn_begin (store->env, NULL, 0, &txn) == 0);
+    s_put_le (ver, S_SCHEMA_VERSION + 1, 4);
+    sv.mv_size = sizeof ver;
+    sv.mv_data = ver;
+    assert (mdb_put (txn, store->meta, &sk, &sv, 0) == 0);
+    assert (mdb_txn_commit (txn) == 0);
+    node_store_destroy (&store);
+    char err[256];
+    assert (node_store_open (f.dir, S_TEST_MAP, 0, err, sizeof err) == NULL);
+    assert (strstr (err, "schema version"));
+    s_fixture_destroy (&f);
+}
+
+//  Verification on two threads gives exactly what one gives: a batch of
+//  200 (threaded) against the same items one by one (inline), forged
+//  signatures and a non-member in both halves.
+static void
+s_test_parallel_verify (void)
+{
+    s_fixture_t f;
+    s_fixture_new (&f);
+    enum { N = 200 };
+    static uint8_t stubs[N][PROTO_STUB_MAX];
+    node_append_t *items = calloc (N, sizeof *items);
+    proto_reject_t *expect = calloc (N, sizeof *expect);
+    proto_reject_t *got1 = calloc (N, sizeof *got1);
+    proto_reject_t *got2 = calloc (N, sizeof *got2);
+    uint8_t (*ids1)[PROTO_HASH_BYTES] = calloc (N, PROTO_HASH_BYTES);
+    uint8_t (*ids2)[PROTO_HASH_BYTES] = calloc (N, PROTO_HASH_BYTES);
+    assert (items && expect && got1 && got2 && ids1 && ids2);
+    uint8_t p[1024];
+    size_t plen = s_test_payload (p, sizeof p, "catch up", 64);
+    proto_audience_t council;
+    proto_audience_set_council (&council);
+    s_chain_t bob, mallory;
+    s_chain_init (&bob, f.bob);
+    s_chain_init (&mallory, f.mallory);
+    size_t last_genuine = 0;
+    size_t good = 0;
+    for (size_t i = 0; i < N; i++) {
+        items[i].stub = stubs[i];
+        items[i].payload = i % 3 ? p : NULL;
+        items[i].payload_len = i % 3 ? plen : 0;
+        if (i == 3 || i == 50 || i == 99 || i == 100 || i == 150 || i == 199) {
+            //  A forged copy of the last genuine entry: one bit of its
+            //  signature flipped.
+            items[i].stub_len = items[last_genuine].stub_len;
+            memcpy (stubs[i], stubs[last_genuine], items[i].stub_len);
+            stubs[i][items[i].stub_len - 1 - i % 7] ^= 0x10;
+            expect[i] = PROTO_REJECT_SIGNATURE;
+        }
+        else if (i == 20 || i == 120) {
+            items[i].stub_len = s_chain_next (&mallory, stubs[i],
+                                              PROTO_LEVEL_GREEN, &council, p,
+                                              plen, NULL);
+            expect[i] = PROTO_REJECT_UNKNOWN_AUTHOR;
+        }
+        else {
+            items[i].stub_len = s_chain_next (&bob, stubs[i],
+                                              PROTO_LEVEL_GREEN, &council, p,
+                                              plen, NULL);
+            expect[i] = PROTO_OK;
+            last_genuine = i;
+            good++;
+        }
+    }
+    //  Threaded batch.
+    node_store_t *store = s_test_open (&f, S_TEST_MAP, 0);
+    assert (node_store_append_batch (store, items, N, got1, ids1)
+            == PROTO_OK);
+    assert (node_store_count (store) == good);
+    s_test_fsck_clean (store, 2, good);
+    node_store_destroy (&store);
+    s_fixture_t g = f;              /* same keys, a fresh directory */
+    snprintf (g.dir, sizeof g.dir, "/tmp/node_store_test.XXXXXX");
+    assert (mkdtemp (g.dir));
+    store = s_test_open (&g, S_TEST_MAP, 0);
+    //  One by one: each call verifies inline.
+    for (size_t i = 0; i < N; i++)
+        got2[i] = node_store_append (store, items[i].stub, items[i].stub_len,
+                                     items[i].payload, items[i].payload_len,
+                                     ids2[i]);
+    for (size_t i = 0; i < N; i++) {
+        assert (got1[i] == expect[i]);
+        assert (got2[i] == expect[i]);
+        uint8_t id[PROTO_HASH_BYTES];
+        proto_entry_id (id, items[i].stub, items[i].stub_len);
+        assert (!memcmp (ids1[i], id, PROTO_HASH_BYTES));
+        assert (!memcmp (ids2[i], id, PROTO_HASH_BYTES));
+    }
+    assert (node_store_count (store) == good);
+    //  A batch just under the split verifies inline: the same again.
+    proto_reject_t got3[63];
+    assert (node_store_append_batch (store, items, 63, got3, NULL)
+            == PROTO_OK);
+    for (size_t i = 0; i < 63; i++)
+        assert (got3[i] == (expect[i] == PROTO_OK ? PROTO_REJECT_DUPLICATE
+                                                  : expect[i]));
+    node_store_destroy (&store);
+    char path[128];
+    snprintf (path, sizeof path, "%s/data.mdb", g.dir);
+    unlink (path);
+    snprintf (path, sizeof path, "%s/lock.mdb", g.dir);
+    unlink (path);
+    assert (rmdir (g.dir) == 0);
+    free (items);
+    free (expect);
+    free (got1);
+    free (got2);
+    free (ids1);
+    free (ids2);
+    s_fixture_destroy (&f);
+}
+
 void
 node_store_test (bool verbose)
 {
@@ -3336,6 +5401,14 @@ node_store_test (bool verbose)
     s_test_disclosure ();
     s_test_map_full (verbose);
     s_test_fsck (verbose);
+    s_test_rows_heads ();
+    s_test_retract_post ();
+    s_test_retract_append ();
+    s_test_retract_red ();
+    s_test_missing ();
+    s_test_fsck_tables (verbose);
+    s_test_migrate ();
+    s_test_parallel_verify ();
     if (verbose)
         printf ("\n   ");
     printf ("OK\n");

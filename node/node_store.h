@@ -122,6 +122,7 @@ typedef struct {
     const uint8_t *payload;         /* NULL when the payload is not held     */
     size_t payload_len;
     uint64_t stored_ms;             /* when this node stored the header      */
+    uint64_t row;                   /* local arrival order (1, 2, 3 ...)     */
 } node_entry_t;
 
 /* Return 0 to continue, non-zero to stop the scan (returned by the scan).   */
@@ -186,6 +187,86 @@ typedef int (node_store_fork_fn) (const uint8_t author[PROTO_PK_BYTES],
 int
     node_store_forks (node_store_t *self, node_store_fork_fn *visit,
                       void *arg);
+
+/* ------------------------------------------------------------------------
+   Visit entries in the order this node stored their headers (rows), from
+   row from_row (>= 1) upward. The order `ceptoar follow` tails in and
+   replication announces in. Returns as node_store_scan_time.               */
+int
+    node_store_scan_rows (node_store_t *self, uint64_t from_row,
+                          node_store_visit_fn *visit, void *arg);
+
+/* ------------------------------------------------------------------------
+   The highest row held (0 when the store is empty, or on error).            */
+uint64_t
+    node_store_last_row (node_store_t *self);
+
+/* One author's head as node_store_heads hands it over (borrowed, call only). */
+typedef struct {
+    const uint8_t *author;          /* PROTO_PK_BYTES                        */
+    uint64_t seq;                   /* highest seq held (>= 1)               */
+    const uint8_t *id;              /* its id, PROTO_HASH_BYTES              */
+    bool frozen;                    /* fork evidence held: chain closed      */
+} node_head_t;
+
+typedef int (node_store_head_fn) (const node_head_t *head, void *arg);
+
+/* ------------------------------------------------------------------------
+   Visit every author's head, in ascending order of author key (the order
+   HEADS lists them). Returns 0 when done, visit's non-zero result, -1 on
+   error.                                                                    */
+int
+    node_store_heads (node_store_t *self, node_store_head_fn *visit,
+                      void *arg);
+
+/* ------------------------------------------------------------------------
+   Let the store read RED payloads sealed to this node (key's box key), so
+   that references inside them (retractions, corrections) are indexed like
+   those of plaintext payloads. Optional; key is borrowed and must outlive
+   the store or be replaced (NULL: stop). Without it, RED payloads are
+   stored opaque and their references are not seen.                          */
+void
+    node_store_set_opener (node_store_t *self, const keys_secret_t *key);
+
+/* ------------------------------------------------------------------------
+   Retractions (docs/protocol.md 13.9.3). Whenever an entry E is stored
+   (post or append) with a payload the store can read, each reference of E
+   with relation PROTO_REL_RETRACTION to entry R is applied:
+     - R held and R's author is E's author: R's payload is deleted in the
+       same transaction (its header stays); R is marked retracted by E;
+     - R held, other author: an ordinary reference, nothing happens;
+     - R not held: remembered (R's id, E's author, E's id); when R's header
+       arrives later from E's author it is stored WITHOUT its payload and
+       marked retracted.
+   A payload offered for a retracted entry is never stored: for a header
+   already held, append returns PROTO_REJECT_RETRACTED; for a new header
+   the header is stored alone and append returns PROTO_OK.
+   Returns 1 and fills by (may be NULL) with the retracting entry's id if
+   id is retracted, 0 if not, -1 on error.                                   */
+int
+    node_store_retracted (node_store_t *self, const uint8_t id[PROTO_HASH_BYTES],
+                          uint8_t by[PROTO_HASH_BYTES]);
+
+/* ------------------------------------------------------------------------
+   Visit every held entry whose readable payload references target (any
+   relation: replies, updates, corrections, retractions ...), in the order
+   they were stored. The history `ceptoar show` prints. Returns as
+   node_store_scan_time.                                                     */
+int
+    node_store_scan_refs (node_store_t *self,
+                          const uint8_t target[PROTO_HASH_BYTES],
+                          node_store_visit_fn *visit, void *arg);
+
+/* ------------------------------------------------------------------------
+   Visit every entry whose header is held, whose payload is not, which is
+   not retracted, and whose payload this node may hold
+   (keys_disclosure_payload (roster, header, self) is not NONE with the
+   roster in force): the payloads replication should fetch (PAYLOADS).
+   Kept as an index, so the cost is the number of such entries. Returns as
+   node_store_scan_time.                                                     */
+int
+    node_store_scan_missing (node_store_t *self, node_store_visit_fn *visit,
+                             void *arg);
 
 /* Counters from a fsck run.                                                 */
 typedef struct {

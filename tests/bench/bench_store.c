@@ -12,7 +12,11 @@
        payloads (proto_payload_encode, 300-byte body), 100 000 entries;
    (c) durable single-entry post latency (n = 1), p50 and p99 of 2000;
    (d) fsck entries verified per second, 1 and 2 threads, on (b)'s store;
-   (e) bytes on disk per entry, against the payload size.
+   (e) bytes on disk per entry, against the payload size;
+   (f) entries per second through node_store_append_batch: a peer's
+       entries (signed beforehand, with payloads) in batches of 256, as a
+       node catching up stores them (signatures verified on 2 threads).
+       Informational: no target.
    Each figure is printed with its target and PASS or MISS. --quick uses
    small counts (a smoke test; figures are then noisy). --dir puts the
    scratch stores under DIR (default: a mkdtemp directory under /tmp);
@@ -105,6 +109,7 @@ s_store_dir (const bench_t *b, char *out, size_t cap, const char *name)
 
 typedef struct {
     keys_secret_t *key;
+    keys_secret_t *peer;            /* another member, for (f)              */
     keys_roster_t *roster;
     uint8_t payload[1024];
     size_t payload_len;
@@ -114,18 +119,25 @@ static void
 s_fixture (fixture_t *f)
 {
     f->key = keys_secret_generate ();
-    assert (f->key);
-    keys_card_t card;
-    memset (&card, 0, sizeof card);
-    snprintf (card.name, sizeof card.name, "bench");
-    card.sector = PROTO_SECTOR_TELECOM;
-    memcpy (card.sign_pk, keys_secret_sign_pk (f->key), PROTO_PK_BYTES);
-    memcpy (card.box_pk, keys_secret_box_pk (f->key), PROTO_BOXPK_BYTES);
+    f->peer = keys_secret_generate ();
+    assert (f->key && f->peer);
     char err[256];
     f->roster = keys_roster_new (NULL, 1);
     assert (f->roster);
-    assert (keys_roster_add_member (f->roster, &card, "", err, sizeof err)
-            == 0);
+    const keys_secret_t *members[2] = { f->key, f->peer };
+    const char *names[2] = { "bench", "peer" };
+    for (int i = 0; i < 2; i++) {
+        keys_card_t card;
+        memset (&card, 0, sizeof card);
+        snprintf (card.name, sizeof card.name, "%s", names[i]);
+        card.sector = i ? PROTO_SECTOR_GAS : PROTO_SECTOR_TELECOM;
+        memcpy (card.sign_pk, keys_secret_sign_pk (members[i]),
+                PROTO_PK_BYTES);
+        memcpy (card.box_pk, keys_secret_box_pk (members[i]),
+                PROTO_BOXPK_BYTES);
+        assert (keys_roster_add_member (f->roster, &card, "", err,
+                                        sizeof err) == 0);
+    }
     uint8_t sig[PROTO_SIG_BYTES];
     assert (keys_roster_sign (f->roster, f->key, sig) == 0);
     assert (keys_roster_add_signature (f->roster,
@@ -256,6 +268,67 @@ s_post_latency (const bench_t *b, const fixture_t *f, const char *dir,
     *p50 = s_percentile (lat, b->latency_n, 0.50);
     *p99 = s_percentile (lat, b->latency_n, 0.99);
     free (lat);
+}
+
+//  (f) A peer's chain of n entries, signed beforehand: stubs[i] holds
+//  PROTO_STUB_MAX bytes, lens[i] its length.
+static void
+s_peer_chain (const fixture_t *f, uint8_t *stubs, size_t *lens, size_t n)
+{
+    proto_header_t h;
+    memset (&h, 0, sizeof h);
+    memcpy (h.author, keys_secret_sign_pk (f->peer), PROTO_PK_BYTES);
+    h.level = PROTO_LEVEL_GREEN;
+    proto_audience_set_council (&h.audience);
+    h.payload_len = (uint32_t) f->payload_len;
+    proto_hash (h.payload_hash, f->payload, f->payload_len);
+    for (size_t i = 0; i < n; i++) {
+        uint8_t *stub = stubs + i * PROTO_STUB_MAX;
+        h.seq = i + 1;
+        h.timestamp_ms = 1700000000000ULL + i;
+        lens[i] = proto_entry_sign (&h, keys_secret_sign_sk (f->peer), stub,
+                                    PROTO_STUB_MAX);
+        assert (lens[i] > 0);
+        proto_entry_id (h.prev, stub, lens[i]);
+    }
+}
+
+//  (f) Append the chain in batches of 256 into a fresh store; returns
+//  entries per second.
+static double
+s_append_rate (const fixture_t *f, const char *dir, const uint8_t *stubs,
+               const size_t *lens, size_t n)
+{
+    enum { APPEND_BATCH = 256 };
+    node_append_t items[APPEND_BATCH];
+    proto_reject_t results[APPEND_BATCH];
+    node_store_t *store = s_open (f, dir);
+    double t0 = s_now ();
+    for (size_t done = 0; done < n;) {
+        size_t k = n - done < APPEND_BATCH ? n - done : APPEND_BATCH;
+        for (size_t i = 0; i < k; i++) {
+            items[i].stub = stubs + (done + i) * PROTO_STUB_MAX;
+            items[i].stub_len = lens[done + i];
+            items[i].payload = f->payload;
+            items[i].payload_len = f->payload_len;
+        }
+        if (node_store_append_batch (store, items, k, results, NULL)
+            != PROTO_OK) {
+            fprintf (stderr, "bench_store: append: %s\n",
+                     node_store_last_error (store));
+            exit (2);
+        }
+        for (size_t i = 0; i < k; i++)
+            if (results[i] != PROTO_OK) {
+                fprintf (stderr, "bench_store: append: %s\n",
+                         proto_reject_name (results[i]));
+                exit (2);
+            }
+        done += k;
+    }
+    double rate = (double) n / (s_now () - t0);
+    node_store_destroy (&store);
+    return rate;
 }
 
 static void
@@ -392,6 +465,23 @@ main (int argc, char *argv[])
     }
     double verify_rate = s_median (verifies, 2 * b.runs);
 
+    uint8_t *peer_stubs = malloc (b.post_n * PROTO_STUB_MAX);
+    size_t *peer_lens = malloc (b.post_n * sizeof *peer_lens);
+    assert (peer_stubs && peer_lens);
+    s_peer_chain (&f, peer_stubs, peer_lens, b.post_n);
+    char adir[600];
+    for (int r = 0; r < b.runs; r++) {
+        double v = s_raw_rate (b.verify_n, true);
+        s_store_dir (&b, adir, sizeof adir, "append");
+        rates[r] = s_append_rate (&f, adir, peer_stubs, peer_lens, b.post_n);
+        ratios[r] = rates[r] / v;
+    }
+    s_rmstore (adir);
+    free (peer_stubs);
+    free (peer_lens);
+    double append_rate = s_median (rates, b.runs);
+    double append_ratio = s_median (ratios, b.runs);
+
     printf ("(a) raw Ed25519, one core: sign %.0f/s, verify %.0f/s\n",
             sign_rate, verify_rate);
     printf ("(b) post, batches of %zu, %zu entries: %.0f entries/s = %.0f%% "
@@ -412,6 +502,9 @@ main (int argc, char *argv[])
             bytes, entries, per_entry, f.payload_len,
             per_entry - (double) f.payload_len, f.payload_len + 250,
             s_verdict (per_entry <= (double) f.payload_len + 250));
+    printf ("(f) append from a peer, batches of 256, %zu entries: %.0f "
+            "entries/s = %.0f%% of one core's verify\n",
+            b.post_n, append_rate, 100 * append_ratio);
 
     if (b.keep)
         printf ("kept (b)'s store in %s\n", dir);
@@ -421,5 +514,6 @@ main (int argc, char *argv[])
     }
     keys_roster_destroy (&f.roster);
     keys_secret_destroy (&f.key);
+    keys_secret_destroy (&f.peer);
     return 0;
 }
