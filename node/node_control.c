@@ -129,3 +129,35 @@ done:
     zsock_destroy (&sock);
     return result;
 }
+
+zmsg_t *
+node_control_call (const char *dir, zmsg_t **request_p, int timeout_ms,
+                   char *err, size_t errlen)
+{
+    assert (request_p && *request_p);
+    char endpoint[PATH_MAX + 16];
+    if (node_control_endpoint (dir, endpoint, sizeof endpoint) != 0) {
+        zmsg_destroy (request_p);
+        snprintf (err, errlen, "the node directory path is too long for the "
+                               "control socket");
+        return NULL;
+    }
+    zsock_t *sock = zsock_new_dealer (endpoint);
+    if (!sock) {
+        zmsg_destroy (request_p);
+        snprintf (err, errlen, "cannot connect to the node's control socket");
+        return NULL;
+    }
+    zsock_set_linger (sock, 0);
+    zmsg_send (request_p, sock);
+    zpoller_t *poller = zpoller_new (sock, NULL);
+    zmsg_t *reply = NULL;
+    if (zpoller_wait (poller, timeout_ms))
+        reply = zmsg_recv (sock);
+    if (!reply)
+        snprintf (err, errlen, "the node did not answer within %d ms",
+                  timeout_ms);
+    zpoller_destroy (&poller);
+    zsock_destroy (&sock);
+    return reply;
+}

@@ -21,10 +21,40 @@
    Requests and replies are CZMQ multi-frame messages (docs/operations.md):
      POST level:s flags:s audience:b payload:b  ->  OK id:s (64 hex)
                                                  |  ERROR reason:s text:s
-     PING                                       ->  PONG name:s version:s    */
+     PING                                       ->  PONG name:s version:s
+     PEERS                                      ->  OK json:s
+     ROSTER text:b                              ->  OK version:s
+                                                 |  ERROR reason:s text:s
+
+   PEERS answers one JSON object (the daemon also writes it, every few
+   seconds and at exit, to NODEDIR/peers.json, mode 0600, so that
+   `ceptoar peers` can show the last state of a stopped node):
+     { "node": NAME, "roster_version": N, "running": true|false,
+       "updated_ms": MS,
+       "peers": [ { "name": NAME, "sector": SECTOR, "fingerprint": FPR,
+                    "endpoint": "tcp://..." or null,
+                    "outgoing": "ready"|"connecting"|"none",
+                    "incoming": "ready"|"none",
+                    "connected": true|false,   (either direction ready)
+                    "last_seen_ms": MS or 0,   (last frame received)
+                    "behind": N,     (entries the peer advertised that this
+                                      node does not hold)
+                    "ahead": N,      (entries this node holds that the peer
+                                      did not advertise)
+                    "received": N, "sent": N,  (entries)
+                    "bytes_in": N, "bytes_out": N,  (frame octets, both
+                                      connections, before CurveZMQ)
+                    "violations": N, (frames or entries refused from it)
+                    "reasons": { REASON-NAME: N, ... } }, ... ],
+       "forks": [ { "author": NAME-or-FPR, "seq": N } , ... ] }
+   ("running" is true in a live answer, false in the file.)
+   ROSTER hands a new roster version to the daemon (`ceptoar roster
+   apply`): it is verified as the successor of the version in force,
+   saved, switched to and propagated.                                      */
 
 #define NODE_CONTROL_SOCKET "control.sock"
 #define NODE_CONTROL_LOCK "ceptoard.lock"
+#define NODE_CONTROL_PEERS_FILE "peers.json"
 #define NODE_CONTROL_PATH_MAX 100   /* ipc path limit (sun_path) less slack */
 
 /* ------------------------------------------------------------------------
@@ -57,6 +87,15 @@ proto_reject_t
                        const proto_audience_t *audience,
                        const uint8_t *payload, size_t payload_len,
                        int timeout_ms, uint8_t id[PROTO_HASH_BYTES],
+                       char *err, size_t errlen);
+
+/* ------------------------------------------------------------------------
+   Client side: send request (destroyed; *request_p set to NULL) to the
+   daemon of dir and wait up to timeout_ms for the reply. Returns the reply
+   (caller destroys), or NULL with a reason in err (no daemon socket, no
+   reply in time).                                                          */
+zmsg_t *
+    node_control_call (const char *dir, zmsg_t **request_p, int timeout_ms,
                        char *err, size_t errlen);
 
 #endif

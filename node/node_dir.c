@@ -25,6 +25,9 @@ struct _node_dir_t {
     char *key_path;                   /* path of node.key inside it         */
     char *name;                       /* member name from the config        */
     uint8_t self_pk[PROTO_PK_BYTES];  /* this node's Ed25519 key            */
+    char *roster_path;                /* the roster in force's file         */
+    char *config_path;                /* ceptoard.cfg                       */
+    zconfig_t *config;                /* the configuration as loaded        */
     keys_roster_t *roster;            /* the roster in force                */
     node_store_t *store;              /* the LMDB store                     */
 };
@@ -188,6 +191,13 @@ s_write_config (const char *dir, const char *name, const uint8_t *pk,
     zconfig_put (root, "node/roster-hash", roster_hex);
     if (listen)
         zconfig_put (root, "node/listen", listen);
+    zconfig_put (root, "log/level", "info");
+    //  Peers: by default every member's endpoints from its roster card.
+    //  peers/NAME/endpoint = "tcp://..." overrides or adds one; with
+    //  replication/connect-roster = 0 only listed peers are dialled.
+    zconfig_put (root, "replication/connect-roster", "1");
+    zconfig_putf (root, "replication/heads-interval-ms", "%d",
+                  NODE_DIR_HEADS_INTERVAL_MS);
     zconfig_putf (root, "store/map-size", "%lu", NODE_STORE_DEFAULT_MAP);
     zconfig_putf (root, "store/max-map-size", "%lu",
                   NODE_STORE_DEFAULT_MAX_MAP);
@@ -392,9 +402,9 @@ node_dir_open (const char *dir, char *err, size_t errlen)
         goto fail;
     node_store_set_roster (self->store, self->roster);
     node_store_set_self (self->store, self->self_pk);
-    zconfig_destroy (&config);
-    free (config_path);
-    free (roster_path);
+    self->config = config;
+    self->config_path = config_path;
+    self->roster_path = roster_path;
     free (store_path);
     return self;
 fail:
@@ -415,6 +425,9 @@ node_dir_destroy (node_dir_t **self_p)
         return;
     node_store_destroy (&self->store);
     keys_roster_destroy (&self->roster);
+    zconfig_destroy (&self->config);
+    free (self->config_path);
+    free (self->roster_path);
     free (self->path);
     free (self->key_path);
     free (self->name);
@@ -469,4 +482,151 @@ node_dir_path (node_dir_t *self)
 {
     assert (self);
     return self->path;
+}
+
+zconfig_t *
+node_dir_config (node_dir_t *self)
+{
+    assert (self);
+    return self->config;
+}
+
+const char *
+node_dir_config_get (node_dir_t *self, const char *path,
+                     const char *default_value)
+{
+    assert (self);
+    return zconfig_get (self->config, path, default_value);
+}
+
+//  --------------------------------------------------------------------------
+//  Roster versions: the one in force is NODEDIR/roster; every version this
+//  node accepted is also kept as NODEDIR/rosters/<version>, so that it can
+//  bring a peer on an older version forward one version at a time.
+
+static char *
+s_history_path (node_dir_t *self, uint64_t version)
+{
+    char name[64];
+    snprintf (name, sizeof name, "%s/%llu", NODE_DIR_ROSTERS,
+              (unsigned long long) version);
+    return s_join (self->path, name);
+}
+
+static int
+s_keep_version (node_dir_t *self, const keys_roster_t *roster, char *err,
+                size_t errlen)
+{
+    char *dir = s_join (self->path, NODE_DIR_ROSTERS);
+    if (!dir || (mkdir (dir, 0700) != 0 && errno != EEXIST)) {
+        s_err (err, errlen, "cannot create '%s': %s",
+               dir ? dir : NODE_DIR_ROSTERS, strerror (errno));
+        free (dir);
+        return -1;
+    }
+    free (dir);
+    char *path = s_history_path (self, keys_roster_version (roster));
+    int rc = path ? keys_roster_save (roster, path, err, errlen) : -1;
+    free (path);
+    return rc;
+}
+
+char *
+node_dir_roster_text (node_dir_t *self, uint64_t version, size_t *len)
+{
+    assert (self);
+    if (version == keys_roster_version (self->roster))
+        return keys_roster_format (self->roster, true, len);
+    char *path = s_history_path (self, version);
+    char reason[256];
+    keys_roster_t *roster = path ? keys_roster_load (path, reason,
+                                                     sizeof reason)
+                                 : NULL;
+    free (path);
+    if (!roster || keys_roster_version (roster) != version) {
+        keys_roster_destroy (&roster);
+        return NULL;
+    }
+    char *text = keys_roster_format (roster, true, len);
+    keys_roster_destroy (&roster);
+    return text;
+}
+
+int
+node_dir_apply_roster (node_dir_t *self, const keys_roster_t *roster,
+                       char *err, size_t errlen)
+{
+    assert (self);
+    assert (roster);
+    uint64_t current = keys_roster_version (self->roster);
+    uint64_t version = keys_roster_version (roster);
+    if (version <= current) {
+        uint8_t a[PROTO_HASH_BYTES], b[PROTO_HASH_BYTES];
+        if (version == current && keys_roster_hash (roster, a) == 0
+            && keys_roster_hash (self->roster, b) == 0
+            && memcmp (a, b, PROTO_HASH_BYTES) != 0) {
+            s_err (err, errlen,
+                   "a different roster with version %llu is already in "
+                   "force: the roster chain has forked; tell the Council",
+                   (unsigned long long) version);
+            return -1;
+        }
+        s_err (err, errlen, "version %llu is not newer than the version in "
+                            "force (%llu)", (unsigned long long) version,
+               (unsigned long long) current);
+        return 0;
+    }
+    char reason[256];
+    keys_roster_count_t counts;
+    if (keys_roster_verify (roster, self->roster, &counts, reason,
+                            sizeof reason) != 0) {
+        s_err (err, errlen, "roster version %llu does not follow version "
+                            "%llu in force: %s",
+               (unsigned long long) version, (unsigned long long) current,
+               reason);
+        return -1;
+    }
+    uint8_t hash[PROTO_HASH_BYTES];
+    char hex[2 * PROTO_HASH_BYTES + 1];
+    keys_roster_t *copy = NULL;
+    char *text = NULL;
+    size_t len = 0;
+    if (keys_roster_hash (roster, hash) != 0
+        || !(text = keys_roster_format (roster, true, &len))
+        || !(copy = keys_roster_parse (text, len, reason, sizeof reason))) {
+        free (text);
+        s_err (err, errlen, "cannot copy the new roster");
+        return -1;
+    }
+    free (text);
+    proto_hex_encode (hex, hash, PROTO_HASH_BYTES);
+    //  Order matters for a crash at any point: history first, then the
+    //  file in force (atomic rename), then the pin. A crash between the
+    //  last two leaves a roster that does not match the pin: open refuses
+    //  it and names the fix, rather than running on an unverified roster.
+    if (s_keep_version (self, self->roster, err, errlen) != 0
+        || s_keep_version (self, copy, err, errlen) != 0
+        || keys_roster_save (copy, self->roster_path, err, errlen) != 0) {
+        keys_roster_destroy (&copy);
+        return -1;
+    }
+    zconfig_put (self->config, "node/roster-hash", hex);
+    //  Replace the configuration atomically: a torn file would lose the
+    //  node's name and key.
+    char *tmp = s_join (self->path, NODE_DIR_CONFIG ".new");
+    if (!tmp || zconfig_save (self->config, tmp) != 0
+        || s_sync_path (tmp) != 0
+        || rename (tmp, self->config_path) != 0
+        || s_sync_path (self->path) != 0) {
+        free (tmp);
+        s_err (err, errlen, "cannot write '%s': %s", self->config_path,
+               strerror (errno));
+        keys_roster_destroy (&copy);
+        return -1;
+    }
+    free (tmp);
+    node_store_set_roster (self->store, copy);
+    keys_roster_destroy (&self->roster);
+    self->roster = copy;
+    return 1;
 }

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <czmq.h>
 #include "../keys/keys.h"
 #include "node_store.h"
 
@@ -21,6 +22,8 @@
 #define NODE_DIR_KEY "node.key"
 #define NODE_DIR_ROSTER "roster"
 #define NODE_DIR_STORE "store"
+#define NODE_DIR_ROSTERS "rosters"      /* every accepted version, by number */
+#define NODE_DIR_HEADS_INTERVAL_MS 10000
 
 typedef struct _node_dir_t node_dir_t;
 
@@ -56,5 +59,34 @@ const uint8_t *node_dir_self_pk (node_dir_t *self);
 const char *node_dir_name (node_dir_t *self);
 const char *node_dir_key_path (node_dir_t *self);
 const char *node_dir_path (node_dir_t *self);
+
+/* ------------------------------------------------------------------------
+   The configuration as loaded (borrowed), and one value of it by ZPL path
+   ("node/listen") with a default.                                           */
+zconfig_t *node_dir_config (node_dir_t *self);
+const char *node_dir_config_get (node_dir_t *self, const char *path,
+                                 const char *default_value);
+
+/* ------------------------------------------------------------------------
+   Switch to a new roster version: verify roster as the successor of the
+   version in force (keys_roster_verify), keep both versions in
+   NODEDIR/rosters/, write it as the roster in force (atomic rename), move
+   the roster-hash pin in the configuration, and point the store at it.
+   roster stays the caller's (it is copied). Returns 1 if switched; 0 if
+   roster is the version in force or older (nothing done; err says so); -1
+   with a reason in err if it does not verify (too few signatures, broken
+   chain, a version gap, or another roster with the same version: a fork)
+   or cannot be saved. Pointers from node_dir_roster and node_dir_self
+   become invalid on 1.                                                      */
+int
+    node_dir_apply_roster (node_dir_t *self, const keys_roster_t *roster,
+                           char *err, size_t errlen);
+
+/* ------------------------------------------------------------------------
+   The text (with signatures) of roster version `version` this node
+   accepted, as a fresh string (caller frees; *len its length), or NULL if
+   it does not keep that version.                                            */
+char *
+    node_dir_roster_text (node_dir_t *self, uint64_t version, size_t *len);
 
 #endif
