@@ -115,7 +115,7 @@ main (int argc, char *argv[])
     }
     char name[KEYS_NAME_MAX + 1];
     snprintf (name, sizeof name, "%s", node_dir_name (node));
-    node_server_args_t args = { node, key, verbose, false };
+    node_server_args_t args = { node, key, verbose, false, true };
     zactor_t *server = zactor_new (node_server_actor, &args);
     //  The actor took node and key; if it failed it destroyed them.
     if (!server || !args.started) {

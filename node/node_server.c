@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "node_control.h"
+#include "node_repl.h"
 #include "node_server.h"
 
 typedef struct {
@@ -22,6 +23,7 @@ typedef struct {
     char endpoint[256];          /* control endpoint, ipc://...             */
     node_dir_t *node;            /* node directory and store (owned)        */
     keys_secret_t *key;          /* node key (owned)                        */
+    node_repl_t *repl;           /* replication with peers (owned)          */
     bool verbose;
 } self_t;
 
@@ -38,6 +40,7 @@ s_self_destroy (self_t **self_p)
     self_t *self = *self_p;
     if (!self)
         return;
+    node_repl_destroy (&self->repl);
     zsock_destroy (&self->control);
     if (self->endpoint[0] && !strncmp (self->endpoint, "ipc://", 6))
         unlink (self->endpoint + 6);
@@ -77,6 +80,17 @@ s_self_new (zsock_t *pipe, node_server_args_t *args)
         self->endpoint[0] = 0;
         s_self_destroy (&self);
         return NULL;
+    }
+    node_store_set_opener (node_dir_store (self->node), self->key);
+    if (args->replicate) {
+        char err[512];
+        self->repl = node_repl_new (self->node, self->key, self->verbose, err,
+                                    sizeof err);
+        if (!self->repl) {
+            zsys_error ("replication: %s", err);
+            s_self_destroy (&self);
+            return NULL;
+        }
     }
     return self;
 }
@@ -159,6 +173,7 @@ s_commit_batch (self_t *self, s_pending_t *batch, size_t n)
     for (size_t i = 0; i < n; i++)
         posts[i] = batch[i].post;
     proto_reject_t reason = node_store_post (store, self->key, posts, n, ids);
+    size_t stored = 0;
     for (size_t i = 0; i < n; i++) {
         proto_reject_t own = reason;
         if (reason != PROTO_OK && n > 1)
@@ -169,6 +184,7 @@ s_commit_batch (self_t *self, s_pending_t *batch, size_t n)
             if (self->verbose)
                 zsys_info ("post: stored %.16s", hex);
             s_reply (self, batch[i].client, "OK", hex, "");
+            memmove (ids[stored++], ids[i], PROTO_HASH_BYTES);
         }
         else {
             zsys_warning ("post: refused (%s)", proto_reject_name (own));
@@ -177,7 +193,47 @@ s_commit_batch (self_t *self, s_pending_t *batch, size_t n)
         batch[i].client = NULL;
         zmsg_destroy (&batch[i].msg);
     }
+    //  Durable first, then pushed: a peer never holds what we could lose.
+    if (self->repl && stored)
+        node_repl_posted (self->repl,
+                          (const uint8_t (*)[PROTO_HASH_BYTES]) ids, stored);
     free (ids);
+}
+
+//  --------------------------------------------------------------------------
+//  ROSTER text: the operator installs a new roster version.
+
+static void
+s_handle_roster (self_t *self, zframe_t *client, zmsg_t *msg)
+{
+    zframe_t *text = zmsg_size (msg) == 1 ? zmsg_first (msg) : NULL;
+    char err[512] = "";
+    keys_roster_t *roster = text ? keys_roster_parse (
+                                       (const char *) zframe_data (text),
+                                       zframe_size (text), err, sizeof err)
+                                 : NULL;
+    if (!roster) {
+        s_reply (self, client, "ERROR", "6",
+                 text ? err : "ROSTER takes one frame: the roster text");
+        return;
+    }
+    int rc = node_dir_apply_roster (self->node, roster, err, sizeof err);
+    char version[24];
+    snprintf (version, sizeof version, "%llu",
+              (unsigned long long) keys_roster_version (
+                  node_dir_roster (self->node)));
+    keys_roster_destroy (&roster);
+    if (rc < 0) {
+        zsys_error ("roster: refused: %s", err);
+        s_reply (self, client, "ERROR", "105", err);
+        return;
+    }
+    if (rc == 1) {
+        zsys_info ("roster: version %s in force", version);
+        if (self->repl)
+            node_repl_roster_switched (self->repl);
+    }
+    s_reply (self, client, "OK", version, rc == 1 ? "switched" : err);
 }
 
 //  --------------------------------------------------------------------------
@@ -223,6 +279,18 @@ s_handle_control (self_t *self)
                      version);
             client = NULL;
         }
+        else if (command && streq (command, "PEERS")) {
+            char *json = self->repl
+                ? node_repl_peers_json (self->repl, true) : NULL;
+            s_reply (self, client, json ? "OK" : "ERROR",
+                     json ? json : "6", json ? "" : "replication is off");
+            free (json);
+            client = NULL;
+        }
+        else if (command && streq (command, "ROSTER")) {
+            s_handle_roster (self, client, msg);
+            client = NULL;
+        }
         else {
             zsys_warning ("control: unknown command refused");
             s_reply (self, client, "ERROR", "6", "unknown command");
@@ -247,22 +315,44 @@ node_server_actor (zsock_t *pipe, void *args)
     if (!self)
         return;
     zsys_info ("%s: serving %s", node_dir_name (self->node), self->endpoint);
-    zpoller_t *poller = zpoller_new (pipe, self->control, NULL);
-    while (true) {
-        zsock_t *which = (zsock_t *) zpoller_wait (poller, -1);
-        if (which == pipe) {
-            char *command = zstr_recv (pipe);
-            bool term = !command || streq (command, "$TERM");
-            zstr_free (&command);
-            if (term)
-                break;
-        }
-        else if (which == self->control)
-            s_handle_control (self);
-        else if (zpoller_terminated (poller))
+    //  One poll over the pipe, the control socket and replication's
+    //  sockets, which change when the roster does: rebuilt every round.
+    zsock_t *socks[2 + 1 + KEYS_ROSTER_MAX_MEMBERS];
+    zmq_pollitem_t items[2 + 1 + KEYS_ROSTER_MAX_MEMBERS];
+    bool running = true;
+    int timeout = self->repl ? node_repl_tick (self->repl) : -1;
+    while (running) {
+        size_t n = 0;
+        socks[n++] = pipe;
+        socks[n++] = self->control;
+        if (self->repl)
+            n += node_repl_sockets (self->repl, socks + n,
+                                    sizeof socks / sizeof socks[0] - n);
+        for (size_t i = 0; i < n; i++)
+            items[i] = (zmq_pollitem_t) { zsock_resolve (socks[i]), 0,
+                                          ZMQ_POLLIN, 0 };
+        int rc = zmq_poll (items, (int) n, timeout);
+        if (rc < 0) {
+            if (zmq_errno () == EINTR)
+                continue;
             break;
+        }
+        for (size_t i = 0; i < n && running; i++) {
+            if (!(items[i].revents & ZMQ_POLLIN))
+                continue;
+            if (socks[i] == pipe) {
+                char *command = zstr_recv (pipe);
+                running = command && !streq (command, "$TERM");
+                zstr_free (&command);
+            }
+            else if (socks[i] == self->control)
+                s_handle_control (self);
+            else
+                node_repl_handle (self->repl, socks[i]);
+        }
+        if (self->repl)
+            timeout = node_repl_tick (self->repl);
     }
-    zpoller_destroy (&poller);
     s_self_destroy (&self);
 }
 
@@ -335,7 +425,7 @@ node_server_test (bool verbose)
     keys_roster_destroy (&roster);
 
     node_server_args_t args = { node_dir_open (node_path, err, sizeof err),
-                                key, verbose, false };
+                                key, verbose, false, false };
     assert (args.node);
     zactor_t *server = zactor_new (node_server_actor, &args);
     assert (server && args.started && !args.node && !args.key);

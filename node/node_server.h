@@ -14,12 +14,15 @@
    could not bind the control endpoint it signals with started false and
    ends. Pipe commands:
      $TERM     end (zactor_destroy sends it)
-   Replication with peers joins this actor next (docs/protocol.md §13).     */
+   With args.replicate, the actor also runs replication (node_repl.h) in
+   the same thread, so the store keeps its one writer: sessions with the
+   peers, pushes of new posts, catch-up, serving peers' requests.           */
 typedef struct {
     node_dir_t *node;            /* opened node directory (handed over)     */
     keys_secret_t *key;          /* the node's secret key (handed over)     */
     bool verbose;                /* log every request                       */
     bool started;                /* set by the actor once it serves         */
+    bool replicate;              /* run replication (node_repl) too         */
 } node_server_args_t;
 
 void
