@@ -15,7 +15,11 @@ static const char *s_usage =
     "  post    sign and store a new entry (warning, incident, ...)\n"
     "  list    list entries, newest last, with filters\n"
     "  show    show one entry in full\n"
+    "  follow  show entries live as the node stores them\n"
     "  fsck    re-verify every signature, chain and index of the store\n"
+    "  audit   prove no payload is held outside this node's clearance\n"
+    "  peers   every member: connected, last seen, behind, violations\n"
+    "  roster  show the roster in force, or apply a new version\n"
     "\n"
     "'ceptoar COMMAND --help' describes each command.\n"
     "exit status: 0 success, 1 verification or policy failure, 2 usage or "
@@ -45,6 +49,8 @@ main (int argc, char *argv[])
     } commands[] = {
         { "init", cli_init }, { "post", cli_post }, { "list", cli_list },
         { "show", cli_show }, { "fsck", cli_fsck },
+        { "audit", cli_audit }, { "follow", cli_follow },
+        { "peers", cli_peers }, { "roster", cli_roster },
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp (command, commands[i].name))

@@ -3,6 +3,7 @@
 #ifndef CLI_H
 #define CLI_H
 
+#include <czmq.h>
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -17,6 +18,10 @@ int cli_post (int argc, char *argv[]);
 int cli_list (int argc, char *argv[]);
 int cli_show (int argc, char *argv[]);
 int cli_fsck (int argc, char *argv[]);
+int cli_audit (int argc, char *argv[]);
+int cli_follow (int argc, char *argv[]);
+int cli_peers (int argc, char *argv[]);
+int cli_roster (int argc, char *argv[]);
 
 /* ------------------------------------------------------------------------
    Open NODEDIR, printing a clear error on failure (NULL).                   */
@@ -51,12 +56,76 @@ void cli_opener_destroy (cli_opener_t *self);
 json_t *cli_entry_json (const node_entry_t *entry, const keys_roster_t *roster,
                         cli_opener_t *opener);
 
+/* Marks on an entry's line (list, follow) and full text (show).            */
+#define CLI_MARK_RETRACTED 0x01  /* "[retracted]": payload purged           */
+#define CLI_MARK_CORRECTED 0x02  /* "[corrected]": a correction or update
+                                    references it                           */
+#define CLI_MARK_URGENT_COL 0x04 /* lead with a column that shows "!" for an
+                                    urgent entry (severity 4 or the urgent
+                                    flag), blank otherwise (follow)         */
+
 /* ------------------------------------------------------------------------
-   Print one line for list, or the full text for show.                       */
+   Print one line for list and follow, or the full text for show. marks is
+   a set of CLI_MARK_* bits.                                                 */
 void cli_entry_line (FILE *out, const node_entry_t *entry,
-                     const keys_roster_t *roster, cli_opener_t *opener);
+                     const keys_roster_t *roster, cli_opener_t *opener,
+                     unsigned marks);
 void cli_entry_full (FILE *out, const node_entry_t *entry,
-                     const keys_roster_t *roster, cli_opener_t *opener);
+                     const keys_roster_t *roster, cli_opener_t *opener,
+                     unsigned marks);
+
+/* Which entries list and follow show: every field 0 / NULL means any.      */
+typedef struct {
+    proto_kind_t kind;                  /* needs a readable payload         */
+    proto_level_t level;
+    const uint8_t *author;              /* PROTO_PK_BYTES, borrowed         */
+} cli_filter_t;
+
+/* ------------------------------------------------------------------------
+   Fill filter from the --kind, --level and --author texts (each may be
+   NULL). Returns 0, or prints an error naming the bad value and returns
+   -1. author is resolved in roster, which must outlive the filter.          */
+int cli_filter_parse (cli_filter_t *filter, const keys_roster_t *roster,
+                      const char *kind, const char *level,
+                      const char *author);
+
+/* ------------------------------------------------------------------------
+   True if entry passes filter.                                              */
+bool cli_filter_matches (const cli_filter_t *filter, const node_entry_t *entry,
+                         cli_opener_t *opener);
+
+/* The history of one entry (cli_history.c): the held entries that refer to
+   it, newest first, and the retraction that purged it, if any.             */
+typedef struct _cli_history_t cli_history_t;
+
+/* ------------------------------------------------------------------------
+   Collect the history of the entry id from store (node_store_scan_refs,
+   node_store_retracted). Returns a new history (caller destroys), or NULL
+   after printing an error if the store cannot be read.                      */
+cli_history_t *cli_history_new (node_store_t *store,
+                                const uint8_t id[PROTO_HASH_BYTES],
+                                const keys_roster_t *roster,
+                                cli_opener_t *opener);
+void cli_history_destroy (cli_history_t **self_p);
+
+/* ------------------------------------------------------------------------
+   CLI_MARK_RETRACTED and/or CLI_MARK_CORRECTED as they apply.               */
+unsigned cli_history_marks (const cli_history_t *self);
+
+/* ------------------------------------------------------------------------
+   Print the history as show does (nothing when there is none).              */
+void cli_history_print (FILE *out, const cli_history_t *self);
+
+/* ------------------------------------------------------------------------
+   Add "retracted_by" (array: the retracting entry's id, author and time)
+   and "history" (array of {id, relation, author, time, kind, title}, newest
+   first) to the JSON object obj.                                            */
+void cli_history_json (const cli_history_t *self, json_t *obj);
+
+/* ------------------------------------------------------------------------
+   Print a JSON value to stdout (indented unless compact) and wipe the text:
+   it may hold RED plaintext. Returns 0, or -1 if stdout failed.             */
+int cli_json_print (json_t *value, bool compact);
 
 /* ------------------------------------------------------------------------
    Decode an entry's payload for display into *payload, opening a sealed

@@ -138,3 +138,63 @@ cli_author_name (const keys_roster_t *roster, const uint8_t *pk, char *out,
         snprintf (out, len, "%.16s", fpr);
     }
 }
+
+int
+cli_filter_parse (cli_filter_t *filter, const keys_roster_t *roster,
+                  const char *kind, const char *level, const char *author)
+{
+    memset (filter, 0, sizeof *filter);
+    if (kind && !(filter->kind = proto_kind_parse (kind))) {
+        tool_error ("unknown kind \"%s\" (see 'ceptoar post --help')", kind);
+        return -1;
+    }
+    if (level && !(filter->level = proto_level_parse (level))) {
+        tool_error ("unknown level \"%s\": clear, green, amber, "
+                    "amber+strict or red", level);
+        return -1;
+    }
+    if (author) {
+        const keys_member_t *member = keys_roster_member_lookup (roster,
+                                                                 author);
+        if (!member) {
+            tool_error ("no member \"%s\" in the roster in force", author);
+            return -1;
+        }
+        filter->author = member->card.sign_pk;
+    }
+    return 0;
+}
+
+bool
+cli_filter_matches (const cli_filter_t *filter, const node_entry_t *entry,
+                    cli_opener_t *opener)
+{
+    if (filter->level && entry->header.level != filter->level)
+        return false;
+    if (filter->author
+        && memcmp (entry->header.author, filter->author, PROTO_PK_BYTES))
+        return false;
+    if (filter->kind) {
+        proto_payload_t payload;
+        uint8_t *plain = NULL;
+        int state = cli_entry_payload (entry, opener, &payload, &plain);
+        bool same = state == 0 && payload.kind == filter->kind;
+        if (plain) {
+            sodium_memzero (plain, entry->payload_len);
+            free (plain);
+        }
+        return same;
+    }
+    return true;
+}
+
+int
+cli_json_print (json_t *value, bool compact)
+{
+    char *text = json_dumps (value, compact ? JSON_COMPACT : JSON_INDENT (2));
+    if (!text)
+        return -1;
+    int rc = printf ("%s\n", text) < 0 ? -1 : 0;
+    tool_free_wiped (text, strlen (text));
+    return rc;
+}

@@ -37,8 +37,10 @@ static const char *s_usage =
     "  --title TEXT       one line, at most 256 bytes of UTF-8\n"
     "  --body-file FILE   the body text, from FILE or - for standard input\n"
     "  --sector SECTOR    a sector concerned (repeat for several)\n"
-    "  --ref [REL:]ID     an entry referred to; REL is reply, update,\n"
-    "                     correction, retraction or related (default)\n"
+    "  --ref [REL:]ID     an entry referred to (repeatable); REL is reply,\n"
+    "                     update, correction, retraction, related (the\n"
+    "                     default) or acknowledges. A retraction of this\n"
+    "                     node's own entry purges its payload everywhere\n"
     "  --reporter NAME    the member company that reported it\n"
     "  --anonymous        reporter shown only as this node's sector\n"
     "  --receipt          ask receivers for delivery receipts\n"
@@ -64,7 +66,8 @@ s_add_ref (node_dir_t *dir, proto_payload_t *payload, const char *text)
         relation = proto_relation_parse (name);
         if (!relation) {
             tool_error ("unknown relation \"%s\" in --ref: reply, update, "
-                        "correction, retraction or related", name);
+                        "correction, retraction, related or acknowledges",
+                        name);
             return -1;
         }
         id_text = colon + 1;

@@ -24,55 +24,64 @@ static const char *s_usage_list =
     "  --since TIME       2026-11-23, 2026-11-23T10:00:00Z, @UNIXSECONDS,\n"
     "                     or an age such as 30m, 2h, 7d\n"
     "  --limit N          at most the N newest matching entries\n"
-    "  --json             one JSON array of entry objects\n";
+    "  --json             one JSON array of entry objects (each with\n"
+    "                     \"retracted\", \"corrected\", \"retracted_by\" and\n"
+    "                     \"history\" as in 'ceptoar show --json')\n"
+    "  --passphrase-file FILE  open RED payloads with the node key\n"
+    "\n"
+    "A retracted entry (its payload purged) is marked [retracted]; one that a\n"
+    "later correction or update refers to is marked [corrected]: see its\n"
+    "history with 'ceptoar show ID'.\n";
 
 static const char *s_usage_show =
     "usage: ceptoar show --dir NODEDIR ID [--json] [--passphrase-file FILE]\n"
     "\n"
     "Shows one entry in full. ID is the 64-hex entry id or a unique prefix\n"
-    "of at least 8 characters.\n";
+    "of at least 8 characters.\n"
+    "\n"
+    "Then its history: every entry this node holds that refers to it\n"
+    "(reply, update, correction, retraction, related, acknowledges), newest\n"
+    "first, with its author, time and title when readable. A retracted\n"
+    "entry says \"RETRACTED by ID at TIME: payload purged\".\n"
+    "\n"
+    "  --json             one JSON object; \"retracted_by\" (the retracting\n"
+    "                     entry, if any) and \"history\" are arrays\n"
+    "  --passphrase-file FILE  open RED payloads with the node key\n";
 
 typedef struct {
+    node_store_t *store;                /* for each entry's marks           */
     const keys_roster_t *roster;
     cli_opener_t *opener;
-    proto_kind_t kind;                  /* 0: any                           */
-    proto_level_t level;                /* 0: any                           */
-    const uint8_t *author;              /* NULL: any                        */
+    cli_filter_t filter;
     json_t *array;                      /* --json: collected objects        */
     node_entry_t **kept;                /* --limit: ring of copies          */
     size_t limit, count;
+    bool failed;                        /* a history could not be read      */
 } s_list_t;
 
-static bool
-s_matches (s_list_t *list, const node_entry_t *entry)
-{
-    if (list->level && entry->header.level != list->level)
-        return false;
-    if (list->author
-        && memcmp (entry->header.author, list->author, PROTO_PK_BYTES))
-        return false;
-    if (list->kind) {
-        proto_payload_t payload;
-        uint8_t *plain = NULL;
-        int state = cli_entry_payload (entry, list->opener, &payload, &plain);
-        bool same = state == 0 && payload.kind == list->kind;
-        if (plain) {
-            sodium_memzero (plain, entry->payload_len);
-            free (plain);
-        }
-        return same;
-    }
-    return true;
-}
-
+//  Print (or collect) one entry with its marks: retracted, corrected.
 static void
 s_emit (s_list_t *list, const node_entry_t *entry)
 {
-    if (list->array)
-        json_array_append_new (list->array, cli_entry_json (
-            entry, list->roster, list->opener));
+    cli_history_t *history = cli_history_new (list->store, entry->id,
+                                              list->roster, list->opener);
+    if (!history) {
+        list->failed = true;
+        return;
+    }
+    unsigned marks = cli_history_marks (history);
+    if (list->array) {
+        json_t *obj = cli_entry_json (entry, list->roster, list->opener);
+        json_object_set_new (obj, "retracted", json_boolean (
+            marks & CLI_MARK_RETRACTED));
+        json_object_set_new (obj, "corrected", json_boolean (
+            marks & CLI_MARK_CORRECTED));
+        cli_history_json (history, obj);
+        json_array_append_new (list->array, obj);
+    }
     else
-        cli_entry_line (stdout, entry, list->roster, list->opener);
+        cli_entry_line (stdout, entry, list->roster, list->opener, marks);
+    cli_history_destroy (&history);
 }
 
 //  A deep copy of an entry for --limit (the visitor's pointers are
@@ -107,7 +116,7 @@ static int
 s_visit (const node_entry_t *entry, void *arg)
 {
     s_list_t *list = arg;
-    if (!s_matches (list, entry))
+    if (!cli_filter_matches (&list->filter, entry, list->opener))
         return 0;
     if (list->limit) {
         size_t slot = list->count % list->limit;
@@ -119,7 +128,7 @@ s_visit (const node_entry_t *entry, void *arg)
     else
         s_emit (list, entry);
     list->count++;
-    return 0;
+    return list->failed ? -1 : 0;
 }
 
 int
@@ -168,11 +177,11 @@ cli_list (int argc, char *argv[])
     }
     s_list_t list;
     memset (&list, 0, sizeof list);
-    if (kind && !(list.kind = proto_kind_parse (kind))) {
+    if (kind && !proto_kind_parse (kind)) {
         tool_error ("unknown kind \"%s\"", kind);
         return TOOL_EXIT_USAGE;
     }
-    if (level && !(list.level = proto_level_parse (level))) {
+    if (level && !proto_level_parse (level)) {
         tool_error ("unknown level \"%s\"", level);
         return TOOL_EXIT_USAGE;
     }
@@ -189,17 +198,12 @@ cli_list (int argc, char *argv[])
     int rc = TOOL_EXIT_USAGE;
     cli_opener_t opener;
     cli_opener_init (&opener, dir, pass_file);
+    list.store = node_dir_store (dir);
     list.roster = node_dir_roster (dir);
     list.opener = &opener;
-    if (author) {
-        const keys_member_t *member
-            = keys_roster_member_lookup (list.roster, author);
-        if (!member) {
-            tool_error ("no member \"%s\" in the roster in force", author);
-            goto done;
-        }
-        list.author = member->card.sign_pk;
-    }
+    if (cli_filter_parse (&list.filter, list.roster, kind, level, author)
+        != 0)
+        goto done;
     if (json)
         list.array = json_array ();
     list.limit = limit;
@@ -209,8 +213,9 @@ cli_list (int argc, char *argv[])
     }
     if (node_store_scan_time (node_dir_store (dir), since_ms, s_visit, &list)
         != 0) {
-        tool_error ("cannot read the store: %s",
-                    node_store_last_error (node_dir_store (dir)));
+        if (!list.failed)
+            tool_error ("cannot read the store: %s",
+                        node_store_last_error (node_dir_store (dir)));
         goto done;
     }
     if (limit) {
@@ -222,12 +227,10 @@ cli_list (int argc, char *argv[])
                 s_emit (&list, entry);
         }
     }
-    if (json) {
-        char *text = json_dumps (list.array, JSON_INDENT (2));
-        if (text)
-            printf ("%s\n", text);
-        tool_free_wiped (text, text ? strlen (text) : 0);
-    }
+    if (list.failed)
+        goto done;
+    if (json)
+        cli_json_print (list.array, false);
     rc = TOOL_EXIT_OK;
 done:
     if (list.kept)
@@ -243,6 +246,7 @@ done:
 typedef struct {
     const keys_roster_t *roster;
     cli_opener_t *opener;
+    const cli_history_t *history;       /* what referenced the entry since  */
     bool json;
 } s_show_t;
 
@@ -250,16 +254,21 @@ static int
 s_show_visit (const node_entry_t *entry, void *arg)
 {
     s_show_t *show = arg;
+    unsigned marks = cli_history_marks (show->history);
     if (show->json) {
         json_t *obj = cli_entry_json (entry, show->roster, show->opener);
-        char *text = json_dumps (obj, JSON_INDENT (2));
-        if (text)
-            printf ("%s\n", text);
-        tool_free_wiped (text, text ? strlen (text) : 0);
+        json_object_set_new (obj, "retracted", json_boolean (
+            marks & CLI_MARK_RETRACTED));
+        json_object_set_new (obj, "corrected", json_boolean (
+            marks & CLI_MARK_CORRECTED));
+        cli_history_json (show->history, obj);
+        cli_json_print (obj, false);
         json_decref (obj);
     }
-    else
-        cli_entry_full (stdout, entry, show->roster, show->opener);
+    else {
+        cli_entry_full (stdout, entry, show->roster, show->opener, marks);
+        cli_history_print (stdout, show->history);
+    }
     return 0;
 }
 
@@ -296,10 +305,15 @@ cli_show (int argc, char *argv[])
     int rc = TOOL_EXIT_USAGE;
     uint8_t id[PROTO_HASH_BYTES];
     cli_opener_t opener = { NULL, NULL };
+    cli_history_t *history = NULL;
     if (cli_resolve_id (dir, argv[optind], id) != 0)
         goto done;
     cli_opener_init (&opener, dir, pass_file);
-    s_show_t show = { node_dir_roster (dir), &opener, json };
+    history = cli_history_new (node_dir_store (dir), id, node_dir_roster (dir),
+                               &opener);
+    if (!history)
+        goto done;
+    s_show_t show = { node_dir_roster (dir), &opener, history, json };
     int found = node_store_get (node_dir_store (dir), id, s_show_visit, &show);
     if (found == NODE_STORE_NOTFOUND)
         tool_error ("no entry %s in this node's store", argv[optind]);
@@ -309,6 +323,7 @@ cli_show (int argc, char *argv[])
     else
         rc = TOOL_EXIT_OK;
 done:
+    cli_history_destroy (&history);
     cli_opener_destroy (&opener);
     node_dir_destroy (&dir);
     return rc;

@@ -159,9 +159,20 @@ cli_entry_json (const node_entry_t *entry, const keys_roster_t *roster,
     return obj;
 }
 
+//  The marks after an entry's title, e.g. " [retracted]".
+static void
+s_print_marks (FILE *out, unsigned marks)
+{
+    if (marks & CLI_MARK_RETRACTED)
+        fputs (" [retracted]", out);
+    if (marks & CLI_MARK_CORRECTED)
+        fputs (" [corrected]", out);
+}
+
 void
 cli_entry_line (FILE *out, const node_entry_t *entry,
-                const keys_roster_t *roster, cli_opener_t *opener)
+                const keys_roster_t *roster, cli_opener_t *opener,
+                unsigned marks)
 {
     char id[2 * PROTO_HASH_BYTES + 1], name[KEYS_NAME_MAX + 1];
     char when[TOOL_TIME_LEN];
@@ -172,19 +183,31 @@ cli_entry_line (FILE *out, const node_entry_t *entry,
     proto_payload_t payload;
     uint8_t *plain = NULL;
     int state = cli_entry_payload (entry, opener, &payload, &plain);
+    if (marks & CLI_MARK_URGENT_COL) {
+        //  Severity 4 (NISC's highest) or the author's urgent flag: the
+        //  operator watching a tail must not miss it.
+        bool urgent = (entry->header.flags & PROTO_FLAG_URGENT)
+                   || (state == 0 && payload.severity == PROTO_SEVERITY_MAX);
+        fputs (urgent ? "! " : "  ", out);
+    }
     fprintf (out, "%s  %.16s  %-14s %-17s ", when, id, name,
              proto_level_label (entry->header.level));
     if (state == 0)
-        fprintf (out, "%-16s %u  %.*s\n", proto_kind_name (payload.kind),
+        fprintf (out, "%-16s %u  %.*s", proto_kind_name (payload.kind),
                  payload.severity, (int) payload.title_len, payload.title);
     else
-        fprintf (out, "%-16s -  (payload %s)\n", "-", s_state_name (state));
+        fprintf (out, "%-16s -  (payload %s)", "-",
+                 (marks & CLI_MARK_RETRACTED) ? "purged"
+                                              : s_state_name (state));
+    s_print_marks (out, marks);
+    fputc ('\n', out);
     s_free_plain (&plain, entry->payload_len);
 }
 
 void
 cli_entry_full (FILE *out, const node_entry_t *entry,
-                const keys_roster_t *roster, cli_opener_t *opener)
+                const keys_roster_t *roster, cli_opener_t *opener,
+                unsigned marks)
 {
     char id[2 * PROTO_HASH_BYTES + 1], name[KEYS_NAME_MAX + 1];
     char when[TOOL_TIME_LEN], stored[TOOL_TIME_LEN], audience[2048];
@@ -205,6 +228,11 @@ cli_entry_full (FILE *out, const node_entry_t *entry,
     proto_payload_t payload;
     uint8_t *plain = NULL;
     int state = cli_entry_payload (entry, opener, &payload, &plain);
+    if (state == 2 && (marks & CLI_MARK_RETRACTED)) {
+        fprintf (out, "payload   purged (%" PRIu32 " bytes): retracted by "
+                      "its author\n", entry->header.payload_len);
+        return;
+    }
     if (state != 0) {
         fprintf (out, "payload   %s (%" PRIu32 " bytes)%s\n",
                  s_state_name (state), entry->header.payload_len,
@@ -233,9 +261,11 @@ cli_entry_full (FILE *out, const node_entry_t *entry,
         fprintf (out, "ref       %s %s\n",
                  proto_relation_name (payload.refs[i].relation), ref_id);
     }
-    fprintf (out, "title     %.*s\n\n", (int) payload.title_len, payload.title);
+    fprintf (out, "title     %.*s", (int) payload.title_len, payload.title);
+    s_print_marks (out, marks & CLI_MARK_CORRECTED);
+    fputc ('\n', out);
     if (payload.body_len)
-        fprintf (out, "%.*s%s", (int) payload.body_len, payload.body,
+        fprintf (out, "\n%.*s%s", (int) payload.body_len, payload.body,
                  payload.body[payload.body_len - 1] == '\n' ? "" : "\n");
     s_free_plain (&plain, entry->payload_len);
 }
