@@ -34,6 +34,7 @@ static const char *s_usage_main =
     "commands:\n"
     "  gen             generate a node's keys and its public identity card\n"
     "  roster draft    draft a genesis roster from members' cards\n"
+    "  roster change   draft the next roster version (add, remove, rotate)\n"
     "  roster sign     sign a roster draft (shows it and asks first)\n"
     "  roster combine  attach signatures to a draft; refuses below "
     "threshold\n"
@@ -86,6 +87,27 @@ static const char *s_usage_draft =
     "securities\n"
     "  --role MEMBER=ROLES    roles of a member, e.g. T-CEPTOAR=secretariat\n"
     "  --out FILE             the draft to write (never replaced)\n";
+
+static const char *s_usage_change =
+    "usage: ceptoar-keys roster change --from ROSTER [--add-card FILE]...\n"
+    "                   [--remove MEMBER]... [--rotate MEMBER=CARD]...\n"
+    "                   [--threshold T] [--group NAME=MEMBER,...]...\n"
+    "                   --out DRAFT\n"
+    "\n"
+    "Drafts version n+1 of the Council's roster from version n (--from,\n"
+    "which should be verified first with 'roster verify'). The draft must\n"
+    "then be signed ('roster sign') by at least the threshold of version\n"
+    "n's members AND the threshold of version n+1's, and combined with\n"
+    "'roster combine --from ROSTER'.\n"
+    "\n"
+    "  --from ROSTER          the version in force (n)\n"
+    "  --add-card FILE        admit the member of this identity card\n"
+    "  --remove MEMBER        remove a member (name or fingerprint)\n"
+    "  --rotate MEMBER=CARD   replace a member's keys and endpoints with\n"
+    "                         those of a new card of the same name\n"
+    "  --threshold T          the new threshold (default: unchanged)\n"
+    "  --group NAME=M,M...    set a sharing group's members (replaces it)\n"
+    "  --out DRAFT            the draft to write (never replaced)\n";
 
 static const char *s_usage_sign =
     "usage: ceptoar-keys roster sign --key KEYFILE [--yes]\n"
@@ -552,6 +574,194 @@ s_load_roster (const char *path)
     return roster;
 }
 
+//  --------------------------------------------------------------------------
+//  roster change: draft version n+1 from version n.
+
+static int
+s_change_apply (keys_roster_t *draft, const keys_roster_t *from,
+                const char *const *adds, size_t add_count,
+                const char *const *removes, size_t remove_count,
+                const char *const *rotates, size_t rotate_count,
+                const char *const *groups, size_t group_count)
+{
+    char err[ERR_LEN];
+    for (size_t i = 0; i < remove_count; i++) {
+        const keys_member_t *m = keys_roster_member_lookup (from, removes[i]);
+        if (!m || keys_roster_remove_member (draft, m->card.name, err,
+                                             sizeof err) != 0) {
+            tool_error ("--remove %s: no such member in version %" PRIu64,
+                        removes[i], keys_roster_version (from));
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < rotate_count; i++) {
+        s_assign_t assign;
+        keys_card_t card;
+        const keys_member_t *m = NULL;
+        if (s_parse_assign (rotates[i], &assign) != 0 || assign.count != 1
+            || !(m = keys_roster_member_lookup (from, assign.name))) {
+            tool_error ("invalid --rotate \"%s\": use MEMBER=CARDFILE with a "
+                        "member of version %" PRIu64, rotates[i],
+                        keys_roster_version (from));
+            free (assign.copy);
+            return -1;
+        }
+        char roles[KEYS_ROLES_MAX + 1];
+        snprintf (roles, sizeof roles, "%s", m->roles);
+        int rc = keys_card_load (&card, assign.items[0], err, sizeof err);
+        if (rc == 0 && strcmp (card.name, m->card.name)) {
+            snprintf (err, sizeof err, "the card is for \"%s\", not \"%s\"",
+                      card.name, m->card.name);
+            rc = -1;
+        }
+        if (rc == 0)
+            rc = keys_roster_remove_member (draft, m->card.name, err,
+                                            sizeof err);
+        if (rc == 0)
+            rc = keys_roster_add_member (draft, &card, roles, err,
+                                         sizeof err);
+        free (assign.copy);
+        if (rc != 0) {
+            tool_error ("--rotate %s: %s", rotates[i], err);
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < add_count; i++) {
+        keys_card_t card;
+        if (keys_card_load (&card, adds[i], err, sizeof err) != 0
+            || keys_roster_add_member (draft, &card, "", err, sizeof err)
+                   != 0) {
+            tool_error ("--add-card %s: %s", adds[i], err);
+            return -1;
+        }
+    }
+    for (size_t g = 0; g < group_count; g++) {
+        s_assign_t assign;
+        int rc = s_parse_assign (groups[g], &assign);
+        if (rc == 0)
+            rc = keys_roster_set_group (draft, assign.name, assign.items,
+                                        assign.count, err, sizeof err);
+        else
+            snprintf (err, sizeof err, "use NAME=MEMBER,MEMBER...");
+        free (assign.copy);
+        if (rc != 0) {
+            tool_error ("--group \"%s\": %s", groups[g], err);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int
+s_cmd_change (int argc, char *argv[])
+{
+    static const struct option options[] = {
+        { "from", required_argument, NULL, 'f' },
+        { "add-card", required_argument, NULL, 'a' },
+        { "remove", required_argument, NULL, 'r' },
+        { "rotate", required_argument, NULL, 'R' },
+        { "threshold", required_argument, NULL, 't' },
+        { "group", required_argument, NULL, 'g' },
+        { "out", required_argument, NULL, 'o' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *adds[KEYS_ROSTER_MAX_MEMBERS], *removes[KEYS_ROSTER_MAX_MEMBERS];
+    const char *rotates[KEYS_ROSTER_MAX_MEMBERS];
+    const char *groups[KEYS_ROSTER_MAX_GROUPS];
+    size_t add_count = 0, remove_count = 0, rotate_count = 0, group_count = 0;
+    unsigned long threshold = 0;
+    const char *from_path = NULL, *out = NULL;
+    int opt;
+    while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
+        bool full = false;
+        switch (opt) {
+        case 'f': from_path = optarg; break;
+        case 'a':
+            full = add_count == KEYS_ROSTER_MAX_MEMBERS;
+            if (!full)
+                adds[add_count++] = optarg;
+            break;
+        case 'r':
+            full = remove_count == KEYS_ROSTER_MAX_MEMBERS;
+            if (!full)
+                removes[remove_count++] = optarg;
+            break;
+        case 'R':
+            full = rotate_count == KEYS_ROSTER_MAX_MEMBERS;
+            if (!full)
+                rotates[rotate_count++] = optarg;
+            break;
+        case 'g':
+            full = group_count == KEYS_ROSTER_MAX_GROUPS;
+            if (!full)
+                groups[group_count++] = optarg;
+            break;
+        case 't':
+            if (tool_parse_uint (optarg, 1, KEYS_ROSTER_MAX_MEMBERS,
+                                 &threshold)) {
+                tool_error ("invalid threshold \"%s\"", optarg);
+                return TOOL_EXIT_USAGE;
+            }
+            break;
+        case 'o': out = optarg; break;
+        case 'h': fputs (s_usage_change, stdout); return TOOL_EXIT_OK;
+        default: fputs (s_usage_change, stderr); return TOOL_EXIT_USAGE;
+        }
+        if (full) {
+            tool_error ("too many options of one kind");
+            return TOOL_EXIT_USAGE;
+        }
+    }
+    if (!from_path || !out || optind != argc) {
+        tool_error ("roster change needs --from and --out");
+        fputs (s_usage_change, stderr);
+        return TOOL_EXIT_USAGE;
+    }
+    keys_roster_t *from = s_load_roster (from_path);
+    if (!from)
+        return TOOL_EXIT_USAGE;
+    char err[ERR_LEN];
+    int rc = TOOL_EXIT_USAGE;
+    keys_roster_t *draft = keys_roster_dup_body (from);
+    if (!draft || keys_roster_follow (draft, from, err, sizeof err) != 0) {
+        tool_error ("cannot start a draft from '%s': %s", from_path,
+                    draft ? err : "out of memory");
+        goto done;
+    }
+    if (s_change_apply (draft, from, adds, add_count, removes, remove_count,
+                        rotates, rotate_count, groups, group_count) != 0)
+        goto done;
+    if (threshold)
+        keys_roster_set_threshold (draft, (unsigned) threshold);
+    if (keys_roster_threshold (draft) > keys_roster_member_count (draft)) {
+        tool_error ("threshold %u is more than the %zu members",
+                    keys_roster_threshold (draft),
+                    keys_roster_member_count (draft));
+        goto done;
+    }
+    char *text = keys_roster_format (draft, false, NULL);
+    if (!text) {
+        tool_error ("the draft is not valid (no members, or threshold out of "
+                    "range)");
+        goto done;
+    }
+    if (s_write_new (out, text, 0644) == 0) {
+        s_print_roster (stdout, draft);
+        printf ("\ndraft of version %" PRIu64 " written to %s: members of "
+                "version %" PRIu64 " (%u needed) and of the new version (%u "
+                "needed) sign it with 'ceptoar-keys roster sign'\n",
+                keys_roster_version (draft), out, keys_roster_version (from),
+                keys_roster_threshold (from), keys_roster_threshold (draft));
+        rc = TOOL_EXIT_OK;
+    }
+    free (text);
+done:
+    keys_roster_destroy (&draft);
+    keys_roster_destroy (&from);
+    return rc;
+}
+
 static int
 s_cmd_sign (int argc, char *argv[])
 {
@@ -878,9 +1088,10 @@ main (int argc, char *argv[])
     if (!strcmp (argv[1], "roster")
         && (argc == 2 || !strcmp (argv[2], "--help")
             || !strcmp (argv[2], "-h"))) {
-        fputs ("usage: ceptoar-keys roster draft|sign|combine|verify "
+        fputs ("usage: ceptoar-keys roster draft|change|sign|combine|verify "
                "[OPTIONS]\n\n"
                "  draft    draft a genesis roster from members' cards\n"
+               "  change   draft the next version: add, remove, rotate ...\n"
                "  sign     sign a draft (shows it and asks first)\n"
                "  combine  attach signatures; refuses below threshold\n"
                "  verify   verify a roster chain from its genesis\n\n"
@@ -892,6 +1103,8 @@ main (int argc, char *argv[])
         const char *sub = argv[2];
         if (!strcmp (sub, "draft"))
             return s_cmd_draft (argc - 2, argv + 2);
+        if (!strcmp (sub, "change"))
+            return s_cmd_change (argc - 2, argv + 2);
         if (!strcmp (sub, "sign"))
             return s_cmd_sign (argc - 2, argv + 2);
         if (!strcmp (sub, "combine"))
