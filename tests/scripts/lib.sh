@@ -15,10 +15,11 @@ cleanup () {
     local rc=$?
     # Stop anything this test started in the background.
     jobs -p | xargs -r kill -9 2>/dev/null || true
-    if [ "$rc" -eq 0 ]; then
+    if [ "$rc" -eq 0 ] && [ -z "${KEEP_SCRATCH:-}" ]; then
         rm -rf "$SCRATCH"
     else
-        echo "$TEST_NAME: FAILED (scratch kept in $SCRATCH)" >&2
+        [ "$rc" -eq 0 ] || echo "$TEST_NAME: FAILED" >&2
+        echo "$TEST_NAME: scratch kept in $SCRATCH" >&2
     fi
 }
 trap cleanup EXIT
@@ -64,11 +65,14 @@ lacks () {
 
 # make_council DIR THRESHOLD NAME:SECTOR...: keys for each member (no
 # passphrase), a genesis roster signed by every member, in DIR/roster.
+# Member i gets the endpoint tcp://127.0.0.1:$((PORT_BASE + i)) (PORT_BASE
+# defaults to 17000; tests that run daemons pick their own, so that ctest
+# can run them in parallel).
 make_council () {
     local dir=$1 threshold=$2
     shift 2
     mkdir -p "$dir"
-    local cards=() port=17000
+    local cards=() port=${PORT_BASE:-17000}
     for spec in "$@"; do
         local name=${spec%%:*} sector=${spec#*:}
         port=$((port + 1))

@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MPL-2.0
+# bench_federation: replication figures with real ceptoard processes on
+# 127.0.0.1 (docs/protocol.md 13.14, "Measured"). Prints figures; never
+# fails on a figure (targets are shown beside them).
+#
+#   bash tests/bench/bench_federation.sh catchup [ENTRIES] [AUTHORS]
+#       A fresh node pulls ENTRIES (default 1000000; 300-byte bodies,
+#       AUTHORS authors, default 4) from ONE peer: entries/s, the
+#       receiving node's peak RSS, and bytes received per entry against
+#       the entry's own size (stub + payload).
+#   bash tests/bench/bench_federation.sh fanout [NODES] [POSTS]
+#       NODES nodes (default 21), full mesh; POSTS posts (default 1000) at
+#       one node through its daemon; time from post (the author's
+#       timestamp) to stored at every other node (their stored time):
+#       p50, p99, max.
+#
+# Uses the build in build/ (run `bash tools/setup.sh build` first) and a
+# scratch directory under ${TMPDIR:-/tmp}, removed at the end.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+export CEPTOAR_BIN=${CEPTOAR_BIN:-$ROOT/build/tools}
+export CEPTOAR_TEST_BIN=${CEPTOAR_TEST_BIN:-$ROOT/build/tests}
+MODE=${1:-}
+shift || true
+. "$ROOT/tests/scripts/lib.sh"
+. "$ROOT/tests/scripts/council.sh"
+cd "$SCRATCH"
+FILL="$CEPTOAR_TEST_BIN/fill_store"
+
+peer_field () {   # peer_field NODE PEER FIELD
+    "$CLI" peers --dir "nodes/$1" --json | python3 -c '
+import json, sys
+d = {p["name"]: p for p in json.load(sys.stdin)["peers"]}
+print(d[sys.argv[1]][sys.argv[2]])' "$2" "$3"
+}
+
+catchup () {
+    local total=${1:-1000000} authors=${2:-4}
+    PORT_BASE=18000
+    local specs=(source:telecom fresh:banking) names=()
+    for i in $(seq 1 "$authors"); do
+        specs+=("author$i:electricity")
+        names+=("author$i")
+    done
+    council_up 2 "${specs[@]}"
+    local per=$((total / authors))
+    echo "filling $authors authors x $per entries (300-byte bodies) ..."
+    for a in "${names[@]}"; do
+        "$FILL" --dir "nodes/$a" --count "$per" >/dev/null
+    done
+    # source gathers every author's log first (setup, not measured).
+    node_start source
+    for a in "${names[@]}"; do node_start "$a"; done
+    local t0=$SECONDS
+    while [ "$("$CLI" peers --dir nodes/source --json | python3 -c '
+import json, sys
+print(sum(p["received"] for p in json.load(sys.stdin)["peers"]))')" -lt \
+            "$((per * authors))" ]; do
+        sleep 1
+    done
+    echo "source holds all $((per * authors)) entries ($((SECONDS - t0)) s)"
+    for a in "${names[@]}"; do node_stop "$a"; done
+
+    # The measured run: fresh pulls everything from source alone.
+    if [ -n "${BENCH_PERF_SOURCE:-}" ]; then
+        perf record -g -o "$BENCH_PERF_SOURCE" -p "${NODE_PID[source]}" \
+            2>/dev/null &
+        PERF_PID=$!
+    fi
+    node_start fresh
+    local pid=${NODE_PID[fresh]}
+    if [ -n "${BENCH_PERF:-}" ]; then
+        perf record -g -o "$BENCH_PERF" -p "$pid" 2>/dev/null &
+        PERF_PID=$!
+    fi
+    local start end received=0
+    start=$(date +%s.%N)
+    local want=$((per * authors))
+    while :; do
+        received=$(peer_field fresh source received)
+        [ "$received" -ge "$want" ] && break
+        sleep 0.2
+    done
+    end=$(date +%s.%N)
+    if [ -n "${PERF_PID:-}" ]; then
+        kill -INT "$PERF_PID"
+        wait "$PERF_PID" || true
+    fi
+    if [ -n "${BENCH_THREADS:-}" ]; then
+        for t in /proc/$pid/task/* /proc/${NODE_PID[source]}/task/*; do
+            awk '{printf "thread %s %s: user %d sys %d ticks\n", $1, $2, $14, $15}' "$t/stat"
+        done
+    fi
+    local hwm bytes
+    hwm=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
+    bytes=$(peer_field fresh source bytes_in)
+    local entry_size
+    entry_size=$("$CLI" list --dir nodes/fresh --limit 1 --json | python3 -c '
+import json, sys
+e = json.load(sys.stdin)[0]
+print(e["payload_bytes"] + e.get("stub_bytes", 0))')
+    python3 - "$want" "$start" "$end" "$hwm" "$bytes" <<'PY'
+import sys
+n, t0, t1, hwm_kb, nbytes = int(sys.argv[1]), float(sys.argv[2]), \
+    float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+secs = t1 - t0
+print(f"catch-up: {n} entries from one peer in {secs:.1f} s = "
+      f"{n / secs:,.0f} entries/s (target >= 30,000)")
+print(f"receiving node peak RSS: {hwm_kb / 1024:.1f} MiB (target < 100)")
+print(f"frame bytes received per entry: {nbytes / n:.1f}")
+PY
+    echo "entry size (payload bytes; stub adds 187): $entry_size"
+    council_stop
+}
+
+fanout () {
+    local count=${1:-21} posts=${2:-1000}
+    PORT_BASE=18100
+    local specs=() names=()
+    for i in $(seq 1 "$count"); do
+        specs+=("n$i:telecom")
+        names+=("n$i")
+    done
+    council_up $(( (count + 1) / 2 )) "${specs[@]}"
+    for n in "${names[@]}"; do node_start "$n"; done
+    sleep 3
+    echo "posting $posts entries at n1 ..."
+    for i in $(seq 1 "$posts"); do
+        post n1 --kind early-warning --severity 1 --level green \
+            --audience council --title "fan-out $i" >/dev/null
+    done
+    local last
+    last=$(post n1 --kind early-warning --severity 1 --level green \
+        --audience council --title "last")
+    for n in "${names[@]}"; do
+        wait_for 120 "$n holds the last post" has "$n" "$last" readable
+    done
+    for n in "${names[@]:1}"; do
+        "$CLI" list --dir "nodes/$n" --author n1 --json
+    done | python3 -c '
+import json, sys, datetime
+def ms(t):
+    return datetime.datetime.strptime(t, "%Y-%m-%dT%H:%M:%S.%fZ").timestamp() * 1000
+lat = []
+for line in sys.stdin.read().replace("][", "]\n[").splitlines():
+    if not line.strip(): continue
+    for e in json.loads(line):
+        lat.append(ms(e["stored"]) - ms(e["time"]))
+lat.sort()
+q = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))]
+print(f"fan-out: {len(lat)} deliveries (posts x receivers): post to stored "
+      f"p50 {q(0.5):.0f} ms, p99 {q(0.99):.0f} ms, max {lat[-1]:.0f} ms "
+      f"(target p99 < 50 ms)")'
+    council_stop
+}
+
+case $MODE in
+    catchup) catchup "$@" ;;
+    fanout) fanout "$@" ;;
+    *) echo "usage: bench_federation.sh catchup [ENTRIES] [AUTHORS] | fanout [NODES] [POSTS]" >&2
+       exit 2 ;;
+esac
