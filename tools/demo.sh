@@ -2,20 +2,28 @@
 # SPDX-License-Identifier: MPL-2.0
 # demo.sh: the README's main job. Installs and builds what is needed, then
 # runs a real key ceremony for five CEPTOARs (keys, a threshold-signed
-# genesis roster with a finance sharing group), creates T-CEPTOAR's node,
-# posts GREEN, AMBER and RED entries, lists and shows them, and verifies
-# the store. Everything lives in a fresh scratch directory it prints.
-#
-# Federation (nodes replicating to each other over ZeroMQ) is the next
-# capability; until it lands this demo runs the single-node foundation.
+# genesis roster with a finance sharing group), starts one ceptoard per
+# CEPTOAR on 127.0.0.1 (each with its own LMDB store), posts a GREEN
+# warning to the Council, an AMBER incident to group:finance and a RED
+# message to banking at T-CEPTOAR's node, and shows what every node holds
+# once replication has run. Everything lives in a scratch directory it
+# prints; the daemons stop when the demo ends.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh build
 BIN=$PWD/build/tools
 KEYS=$BIN/ceptoar-keys
 CLI=$BIN/ceptoar
+DAEMON=$BIN/ceptoard
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ceptoar-demo.XXXXXX")
 cd "$WORK"
+NODES=(T-CEPTOAR banking securities electricity water)
+PIDS=()
+stop_nodes () {
+    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap stop_nodes EXIT
 
 step () { printf '\n== %s\n' "$*"; }
 show () { printf '$ %s\n' "$*" | sed "s|$BIN/||g"; }
@@ -25,8 +33,8 @@ step "Key ceremony: each CEPTOAR generates its keys (passphrase-protected)"
 printf 'demo passphrase for T-CEPTOAR\n' > t-ceptoar.pass
 chmod 600 t-ceptoar.pass
 run "$KEYS" gen --name T-CEPTOAR --sector telecom --out keys/T-CEPTOAR \
-    --endpoint tcp://127.0.0.1:17101 --passphrase-file t-ceptoar.pass
-port=17101
+    --endpoint tcp://127.0.0.1:17901 --passphrase-file t-ceptoar.pass
+port=17901
 for spec in banking:banking securities:securities electricity:electricity \
             water:water; do
     port=$((port + 1))
@@ -56,38 +64,107 @@ run "$KEYS" roster combine --out roster roster.draft T-CEPTOAR.sig \
     banking.sig water.sig
 run "$KEYS" roster verify roster
 
-step "T-CEPTOAR's node"
+step "One node per CEPTOAR, each with its own store, listening on loopback"
 run "$CLI" init --dir nodes/T-CEPTOAR --key keys/T-CEPTOAR/node.key \
-    --roster roster --listen tcp://127.0.0.1:17101 \
+    --roster roster --listen tcp://127.0.0.1:17901 \
     --passphrase-file t-ceptoar.pass
+port=17901
+for name in banking securities electricity water; do
+    port=$((port + 1))
+    "$CLI" init --dir "nodes/$name" --key "keys/$name/node.key" \
+        --roster roster --listen "tcp://127.0.0.1:$port" >/dev/null
+done
+echo "(banking, securities, electricity, water: the same)"
+mkdir -p logs
+for name in "${NODES[@]}"; do
+    extra=()
+    [ "$name" = T-CEPTOAR ] && extra=(--passphrase-file t-ceptoar.pass)
+    "$DAEMON" --dir "nodes/$name" "${extra[@]}" 2>"logs/$name.log" &
+    PIDS+=($!)
+done
+show "$DAEMON" --dir nodes/NAME "&   # five daemons, logs in $WORK/logs"
+for name in "${NODES[@]}"; do
+    for _ in $(seq 1 300); do
+        [ -S "nodes/$name/control.sock" ] && break
+        sleep 0.1
+    done
+done
+# Sessions come up within a second or two (CurveZMQ handshakes, HELLO).
+sleep 2
+run "$CLI" peers --dir nodes/T-CEPTOAR
 
-step "Posting: GREEN to the council, AMBER to group:finance, RED to banking"
+step "Posting at T-CEPTOAR: GREEN to the Council, AMBER to group:finance, RED to banking"
 printf 'Large phishing campaign imitating bank login pages.\nIoC: login-example-bank.invalid\n' > warning.txt
 green_post=("$CLI" post --dir nodes/T-CEPTOAR --kind early-warning
     --severity 3 --level green --audience council
     --title "Phishing campaign against bank customers"
-    --body-file warning.txt --sector banking --sector telecom
-    --passphrase-file t-ceptoar.pass)
+    --body-file warning.txt --sector banking --sector telecom)
 show "${green_post[@]}"
 GREEN=$("${green_post[@]}")
 echo "$GREEN"
-run "$CLI" post --dir nodes/T-CEPTOAR --kind incident --severity 2 \
-    --level amber --audience group:finance \
-    --title "SMS gateway abused for fraud" --ref "related:$GREEN" \
-    --passphrase-file t-ceptoar.pass
-run "$CLI" post --dir nodes/T-CEPTOAR --kind incident --severity 4 \
-    --level red --audience node:banking \
-    --title "Compromised account at a named member bank" \
-    --passphrase-file t-ceptoar.pass --urgent --receipt
+amber_post=("$CLI" post --dir nodes/T-CEPTOAR --kind incident --severity 2
+    --level amber --audience group:finance
+    --title "SMS gateway abused for fraud" --ref "related:$GREEN")
+show "${amber_post[@]}"
+AMBER=$("${amber_post[@]}")
+echo "$AMBER"
+red_post=("$CLI" post --dir nodes/T-CEPTOAR --kind incident --severity 4
+    --level red --audience node:banking
+    --title "Compromised account at a named member bank" --urgent --receipt)
+show "${red_post[@]}"
+RED=$("${red_post[@]}")
+echo "$RED"
+echo "(posted through the running daemon, which holds the key: no passphrase asked)"
 
-step "What the node holds (RED stays sealed without the key's passphrase)"
-run "$CLI" list --dir nodes/T-CEPTOAR
-step "... and opened by its author"
-run "$CLI" list --dir nodes/T-CEPTOAR --passphrase-file t-ceptoar.pass
-step "One entry in full"
-run "$CLI" show --dir nodes/T-CEPTOAR "${GREEN:0:12}"
+step "Replication: what every node holds"
+state () {
+    local extra=()
+    [ "$1" = T-CEPTOAR ] && extra=(--passphrase-file t-ceptoar.pass)
+    "$CLI" show --dir "nodes/$1" "$2" --json "${extra[@]}" 2>/dev/null \
+        | python3 -c '
+import json, sys
+print(json.load(sys.stdin)["payload"])' 2>/dev/null || echo none
+}
+for _ in $(seq 1 100); do
+    missing=0
+    for name in "${NODES[@]}"; do
+        for id in "$GREEN" "$AMBER" "$RED"; do
+            [ "$(state "$name" "$id")" = none ] && missing=1
+        done
+    done
+    [ $missing -eq 0 ] && break
+    sleep 0.2
+done
+printf '%-12s  %-22s  %-22s  %-22s\n' node "GREEN council" \
+    "AMBER group:finance" "RED node:banking"
+for name in "${NODES[@]}"; do
+    printf '%-12s  %-22s  %-22s  %-22s\n' "$name" "$(state "$name" "$GREEN")" \
+        "$(state "$name" "$AMBER")" "$(state "$name" "$RED")"
+done
+cat <<'EXPLAIN'
+  readable  the node holds the payload and can read it
+  sealed    the node carries the RED payload sealed; only banking (and the
+            author) can open it
+  not-held  the node holds the signed header only: outside the audience
+  (every node holds every header, so every chain verifies everywhere)
+EXPLAIN
 
-step "Verify every signature, chain and index"
-run "$CLI" fsck --dir nodes/T-CEPTOAR
+step "banking's view: the RED message opens there"
+run "$CLI" list --dir nodes/banking
+step "electricity's view: the AMBER payload never reached it"
+run "$CLI" list --dir nodes/electricity
+
+step "Every node proves it holds nothing outside its clearance"
+for name in "${NODES[@]}"; do
+    run "$CLI" audit --dir "nodes/$name"
+done
+run "$CLI" peers --dir nodes/banking
+
+step "Stopping the daemons; the stores verify"
+stop_nodes
+PIDS=()
+for name in "${NODES[@]}"; do
+    run "$CLI" fsck --dir "nodes/$name"
+done
 
 printf '\nDemo files are in %s (remove with rm -rf).\n' "$WORK"
