@@ -33,8 +33,8 @@ step "Key ceremony: each CEPTOAR generates its keys (passphrase-protected)"
 printf 'demo passphrase for T-CEPTOAR\n' > t-ceptoar.pass
 chmod 600 t-ceptoar.pass
 run "$KEYS" gen --name T-CEPTOAR --sector telecom --out keys/T-CEPTOAR \
-    --endpoint tcp://127.0.0.1:17901 --passphrase-file t-ceptoar.pass
-port=17901
+    --endpoint tcp://127.0.0.1:19101 --passphrase-file t-ceptoar.pass
+port=19101
 for spec in banking:banking securities:securities electricity:electricity \
             water:water; do
     port=$((port + 1))
@@ -66,9 +66,9 @@ run "$KEYS" roster verify roster
 
 step "One node per CEPTOAR, each with its own store, listening on loopback"
 run "$CLI" init --dir nodes/T-CEPTOAR --key keys/T-CEPTOAR/node.key \
-    --roster roster --listen tcp://127.0.0.1:17901 \
+    --roster roster --listen tcp://127.0.0.1:19101 \
     --passphrase-file t-ceptoar.pass
-port=17901
+port=19101
 for name in banking securities electricity water; do
     port=$((port + 1))
     "$CLI" init --dir "nodes/$name" --key "keys/$name/node.key" \

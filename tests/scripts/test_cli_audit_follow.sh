@@ -9,7 +9,7 @@
 cd "$SCRATCH"
 DAEMON="$CEPTOAR_BIN/ceptoard"
 
-GROUPS_ARGS="--group finance=banking,securities" make_council council 2 \
+PORT_BASE=16200 GROUPS_ARGS="--group finance=banking,securities" make_council council 2 \
     T-CEPTOAR:telecom banking:banking securities:securities water:water
 "$CLI" init --dir node-t --key council/T-CEPTOAR/node.key \
     --roster council/roster >/dev/null
@@ -248,7 +248,7 @@ contains "threshold  2 of 4 members"
 contains "previous   none (genesis)"
 for name in T-CEPTOAR banking securities water; do contains "$name"; done
 contains "finance"
-contains "endpoint tcp://127.0.0.1:17001"
+contains "endpoint tcp://127.0.0.1:16201"
 expect 0 "$CLI" roster show --dir node-t --json
 contains '"version": 1'
 contains '"name": "finance"'

@@ -9,7 +9,7 @@
 cd "$SCRATCH"
 DAEMON="$CEPTOAR_BIN/ceptoard"
 
-make_council council 1 T-CEPTOAR:telecom banking:banking
+PORT_BASE=16100 make_council council 1 T-CEPTOAR:telecom banking:banking
 echo "daemon passphrase" > pass
 chmod 600 pass
 "$KEYS" gen --name electricity --sector electricity --out elec \
