@@ -137,21 +137,22 @@ fanout () {
         wait_for 120 "$n holds the last post" has "$n" "$last" readable
     done
     for n in "${names[@]:1}"; do
-        "$CLI" list --dir "nodes/$n" --author n1 --json
-    done | python3 -c '
+        "$CLI" list --dir "nodes/$n" --author n1 --json >"list-$n.json"
+    done
+    python3 - list-*.json <<'PY'
 import json, sys, datetime
 def ms(t):
     return datetime.datetime.strptime(t, "%Y-%m-%dT%H:%M:%S.%fZ").timestamp() * 1000
 lat = []
-for line in sys.stdin.read().replace("][", "]\n[").splitlines():
-    if not line.strip(): continue
-    for e in json.loads(line):
+for path in sys.argv[1:]:
+    for e in json.load(open(path)):
         lat.append(ms(e["stored"]) - ms(e["time"]))
 lat.sort()
 q = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))]
 print(f"fan-out: {len(lat)} deliveries (posts x receivers): post to stored "
       f"p50 {q(0.5):.0f} ms, p99 {q(0.99):.0f} ms, max {lat[-1]:.0f} ms "
-      f"(target p99 < 50 ms)")'
+      f"(target p99 < 50 ms)")
+PY
     council_stop
 }
 
