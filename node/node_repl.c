@@ -32,6 +32,7 @@
 #include "node_control.h"
 #include "node_repl.h"
 #include "node_transport.h"
+#include "node_verify.h"
 
 #define S_REASONS 128                  /* reject codes counted per peer    */
 #define S_REASON_GAP 102               /* out-of-sequence (wire code)      */
@@ -41,6 +42,7 @@
 #define S_RANGES_MAX 64                /* ranges we put in one WANT        */
 #define S_FORKS_MAX 64                 /* fork evidence sent per reply     */
 #define S_LOGS_PER_SEC 10              /* refusal log lines per peer        */
+#define S_INLINE_MAX 16                /* ENTRIES verified in the actor     */
 
 enum { S_ERROR = 0, S_WARNING = 1, S_INFO = 2, S_DEBUG = 3 };
 
@@ -88,6 +90,8 @@ typedef struct {
     int64_t out_pause_until;           /* after busy / refusals             */
     s_request_t req[PROTO_WIRE_REQUESTS_MAX];
     size_t nreq;
+    size_t replies_pending;            /* replies received, being verified */
+    uint32_t out_epoch;                /* counts restarts of this session   */
     //  In: the peer's DEALER to our ROUTER.
     zframe_t *in_rid;                  /* routing id of its connection      */
     bool in_hello, in_ready;
@@ -130,6 +134,7 @@ struct _node_repl_t {
     size_t author_count;
     zhashx_t *wanted;                  /* id hex -> s_wanted_t              */
     proto_wire_writer_t *writer;
+    node_verify_t *verify;             /* signature checks off this thread  */
     int log_level;
     bool removed;                      /* this node left the roster         */
     bool switch_pending;               /* rebuild the transport (roster)    */
@@ -678,32 +683,118 @@ s_find_held (const node_entry_t *e, void *arg)
     return 1;
 }
 
+//  ENTRIES to store, on their way through the verification pool. Jobs are
+//  stored in the order they arrived, so chains stay in order.
+typedef struct {
+    node_verify_job_t verify;          /* the pool's part (first)           */
+    uint8_t *bytes;                    /* a copy of the frame (owned)       */
+    proto_wire_frame_t frame;          /* decoded from bytes                */
+    node_append_t *items;
+    proto_reject_t *sig;
+    uint8_t sign_pk[PROTO_PK_BYTES];   /* the peer it came from             */
+    bool is_reply;                     /* answers our oldest request        */
+    uint32_t epoch;                    /* the session it answers            */
+} s_job_t;
+
 static void
-s_store_items (node_repl_t *self, s_peer_t *peer,
-               const proto_wire_frame_t *frame)
+s_job_destroy (s_job_t **job_p)
 {
+    s_job_t *job = *job_p;
+    if (!job)
+        return;
+    free (job->bytes);
+    free (job->items);
+    free (job->sig);
+    free (job);
+    *job_p = NULL;
+}
+
+static void s_store_job (node_repl_t *self, s_peer_t *peer, s_job_t *job);
+static void s_reply_stored (node_repl_t *self, s_peer_t *peer, s_job_t *job);
+
+//  Store every job whose verification is done, in order.
+static void
+s_jobs_done (node_repl_t *self, bool wait)
+{
+    node_verify_job_t *done;
+    while ((done = wait ? node_verify_wait (self->verify)
+                        : node_verify_next (self->verify))) {
+        s_job_t *job = (s_job_t *) done;
+        s_peer_t *peer = s_peer_by_sign (self, job->sign_pk);
+        s_store_job (self, peer, job);
+        if (peer && job->is_reply)
+            s_reply_stored (self, peer, job);
+        s_job_destroy (&job);
+    }
+}
+
+//  Take an ENTRIES frame for storing: small ones at once when nothing is
+//  queued (the latency path of pushes), the rest through the pool.
+static void
+s_accept_entries (node_repl_t *self, s_peer_t *peer, const uint8_t *data,
+                  size_t size, bool is_reply)
+{
+    s_job_t *job = calloc (1, sizeof *job);
+    assert (job);
+    job->bytes = malloc (size);
+    assert (job->bytes);
+    memcpy (job->bytes, data, size);
+    proto_reject_t r = proto_wire_decode (&job->frame, job->bytes, size);
+    assert (r == PROTO_OK);            /* decoded once already              */
+    size_t n = job->frame.count;
+    job->items = calloc (n, sizeof *job->items);
+    job->sig = calloc (n, sizeof *job->sig);
+    assert (job->items && job->sig);
+    proto_wire_iter_t it;
+    proto_wire_iter_init (&it, &job->frame);
+    proto_wire_item_t item;
+    for (size_t i = 0; i < n && proto_wire_entries_next (&it, &item); i++) {
+        job->items[i].stub = item.stub;
+        job->items[i].stub_len = item.stub_len;
+        job->items[i].payload = item.payload;
+        job->items[i].payload_len = item.payload_len;
+    }
+    memcpy (job->sign_pk, peer->member.card.sign_pk, PROTO_PK_BYTES);
+    job->is_reply = is_reply;
+    job->epoch = peer->out_epoch;
+    if (is_reply)
+        peer->replies_pending++;
+    if (n <= S_INLINE_MAX && node_verify_pending (self->verify) == 0) {
+        node_store_verify_stubs (job->items, n, job->sig, NULL);
+        s_store_job (self, peer, job);
+        if (is_reply)
+            s_reply_stored (self, peer, job);
+        s_job_destroy (&job);
+        return;
+    }
+    job->verify.items = job->items;
+    job->verify.n = n;
+    job->verify.sig = job->sig;
+    node_verify_submit (self->verify, &job->verify);
+}
+
+//  Store a verified job and count what happened against the peer (NULL if
+//  it left the roster meanwhile: the entries are still good to keep).
+static void
+s_store_job (node_repl_t *self, s_peer_t *peer, s_job_t *job)
+{
+    const proto_wire_frame_t *frame = &job->frame;
     size_t n = frame->count;
-    node_append_t *items = calloc (n, sizeof *items);
+    node_append_t *items = job->items;
+    size_t i;
     proto_reject_t *results = calloc (n, sizeof *results);
     uint8_t (*ids)[PROTO_HASH_BYTES] = calloc (n, PROTO_HASH_BYTES);
-    assert (items && results && ids);
-    proto_wire_iter_t it;
-    proto_wire_iter_init (&it, frame);
-    proto_wire_item_t item;
-    size_t i = 0;
-    while (i < n && proto_wire_entries_next (&it, &item)) {
-        items[i].stub = item.stub;
-        items[i].stub_len = item.stub_len;
-        items[i].payload = item.payload;
-        items[i].payload_len = item.payload_len;
-        i++;
-    }
-    if (node_store_append_batch (self->store, items, n, results, ids)
+    assert (results && ids);
+    if (node_store_append_verified (self->store, items, n, job->sig, results,
+                                    ids)
         != PROTO_OK) {
         S_LOG (self, S_ERROR, "store: cannot write entries from %s: %s",
-               peer->member.card.name, node_store_last_error (self->store));
+               peer ? peer->member.card.name : "a former member",
+               node_store_last_error (self->store));
         goto done;
     }
+    if (!peer)
+        goto done;
     s_stats_t *stats = s_stats (self, peer);
     bool stored = false, gap = false;
     for (i = 0; i < n; i++) {
@@ -780,7 +871,6 @@ s_store_items (node_repl_t *self, s_peer_t *peer,
             self->heads_due_ms = due;
     }
 done:
-    free (items);
     free (results);
     free (ids);
 }
@@ -1311,6 +1401,8 @@ s_peer_restart_out (node_repl_t *self, s_peer_t *peer)
 {
     peer->out_ready = false;
     peer->out_recv_seq = 0;
+    peer->out_epoch++;
+    peer->replies_pending = 0;
     s_requests_clear (peer);
     s_inflight_release (self, peer);
     s_send_hello_out (self, peer);
@@ -1463,7 +1555,7 @@ s_on_router_frame (node_repl_t *self, s_peer_t *peer, zframe_t *rid,
                           "more items than max-batch");
             break;
         }
-        s_store_items (self, peer, &frame);
+        s_accept_entries (self, peer, data, size, false);
         break;
     default:
         break;
@@ -1536,11 +1628,13 @@ s_on_dealer_frame (node_repl_t *self, s_peer_t *peer, const uint8_t *data,
             peer->out_pause_until = s_now () + 3600 * 1000;
         if (code == PROTO_WIRE_ERR_BUSY)
             peer->out_pause_until = s_now () + 1000;
-        //  Errors answer the oldest request, if one is outstanding.
-        if (peer->nreq && peer->out_ready) {
-            free (peer->req[0].ranges);
-            memmove (&peer->req[0], &peer->req[1],
-                     (peer->nreq - 1) * sizeof peer->req[0]);
+        //  Errors answer the oldest request not yet answered (replies
+        //  before it may still be in the verification pool).
+        size_t k = peer->replies_pending;
+        if (peer->nreq > k && peer->out_ready) {
+            free (peer->req[k].ranges);
+            memmove (&peer->req[k], &peer->req[k + 1],
+                     (peer->nreq - k - 1) * sizeof peer->req[0]);
             peer->nreq--;
             s_inflight_release (self, peer);
             if (code != PROTO_WIRE_ERR_BUSY)
@@ -1560,7 +1654,8 @@ s_on_dealer_frame (node_repl_t *self, s_peer_t *peer, const uint8_t *data,
         return;
     }
     if (frame.type != PROTO_WIRE_ENTRIES
-        || !(frame.flags & PROTO_WIRE_FLAG_REPLY) || peer->nreq == 0) {
+        || !(frame.flags & PROTO_WIRE_FLAG_REPLY)
+        || peer->nreq <= peer->replies_pending) {
         s_violation (self, peer, PROTO_REJECT_FIELD,
                      "a frame that is not a reply on our connection");
         s_send_error (self, peer, true, PROTO_REJECT_FIELD,
@@ -1573,16 +1668,28 @@ s_on_dealer_frame (node_repl_t *self, s_peer_t *peer, const uint8_t *data,
         s_peer_restart_out (self, peer);
         return;
     }
-    s_request_t done = peer->req[0];
+    //  The request stays outstanding (its authors in flight) until the
+    //  reply is stored, so planning never asks for the same seqs twice.
+    s_accept_entries (self, peer, data, size, true);
+}
+
+//  The reply to our oldest request is stored: retire the request and plan
+//  the next ones. A reply to a session that restarted meanwhile retires
+//  nothing (the restart dropped its requests).
+static void
+s_reply_stored (node_repl_t *self, s_peer_t *peer, s_job_t *job)
+{
+    if (job->epoch != peer->out_epoch || peer->nreq == 0
+        || peer->replies_pending == 0)
+        return;
+    peer->replies_pending--;
+    S_LOG (self, S_DEBUG, "peer %s: reply of %zu items stored, %" PRId64
+           " ms after the request", peer->member.card.name,
+           job->frame.count, s_now () - peer->req[0].sent_ms);
+    free (peer->req[0].ranges);
     memmove (&peer->req[0], &peer->req[1],
              (peer->nreq - 1) * sizeof peer->req[0]);
     peer->nreq--;
-    int64_t t0 = zclock_usecs ();
-    s_store_items (self, peer, &frame);
-    S_LOG (self, S_DEBUG, "peer %s: reply of %zu items after %" PRId64
-           " ms, stored in %" PRId64 " us", peer->member.card.name,
-           frame.count, s_now () - done.sent_ms, zclock_usecs () - t0);
-    free (done.ranges);
     s_inflight_release (self, peer);
     s_plan (self);
 }
@@ -1655,6 +1762,20 @@ node_repl_handle (node_repl_t *self, zsock_t *sock)
         if (self->switch_pending)
             return;                    /* sockets are about to change       */
     }
+}
+
+int
+node_repl_fd (node_repl_t *self)
+{
+    assert (self);
+    return node_verify_fd (self->verify);
+}
+
+void
+node_repl_verified (node_repl_t *self)
+{
+    assert (self);
+    s_jobs_done (self, false);
 }
 
 size_t
@@ -1786,6 +1907,9 @@ static void
 s_switch (node_repl_t *self)
 {
     self->switch_pending = false;
+    //  Store what was received under the old roster first (authors are
+    //  checked against the new one as they are stored).
+    s_jobs_done (self, true);
     //  Close everything and start again with the new roster: the ROUTER is
     //  re-bound, so a removed member's live connection ends (libzmq keeps
     //  established connections after a ZAP change), and every session
@@ -2025,7 +2149,13 @@ node_repl_new (node_dir_t *node, const keys_secret_t *key, bool verbose,
     self->wanted = zhashx_new ();
     zhashx_set_destructor (self->wanted, s_wanted_free);
     self->writer = proto_wire_writer_new (0);
+    self->verify = node_verify_new (NODE_REPL_VERIFY_THREADS);
     assert (self->wanted && self->writer);
+    if (!self->verify) {
+        snprintf (err, errlen, "cannot start the verification threads");
+        node_repl_destroy (&self);
+        return NULL;
+    }
     self->heads_next_ms = s_now () + self->heads_interval_ms;
     self->wanted_dirty = true;
     if (s_build (self, err, errlen) != 0) {
@@ -2042,6 +2172,10 @@ node_repl_destroy (node_repl_t **self_p)
     node_repl_t *self = *self_p;
     if (!self)
         return;
+    if (self->verify) {
+        s_jobs_done (self, true);     /* nothing received is dropped       */
+        node_verify_destroy (&self->verify);
+    }
     if (self->store)
         s_write_peers_file (self, false);
     s_teardown (self);

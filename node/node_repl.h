@@ -48,6 +48,7 @@ typedef struct _node_repl_t node_repl_t;
 #define NODE_REPL_WANTED_MAX 8192       /* missing payloads tracked          */
 #define NODE_REPL_PAYLOAD_RETRY_MS (10 * 60 * 1000) /* ask a peer again     */
 #define NODE_REPL_PEERS_FILE_MS 5000    /* peers.json rewritten every        */
+#define NODE_REPL_VERIFY_THREADS 2      /* signature checks beside the actor */
 
 /* ------------------------------------------------------------------------
    Start replication for the node (borrowed: must outlive the engine) with
@@ -84,6 +85,15 @@ size_t
    others.                                                                  */
 void
     node_repl_handle (node_repl_t *self, zsock_t *sock);
+
+/* ------------------------------------------------------------------------
+   A descriptor to poll as well (ZMQ_POLLIN): readable when received
+   entries have been verified by the pool and wait to be stored; then call
+   node_repl_verified, which stores them in arrival order.                  */
+int
+    node_repl_fd (node_repl_t *self);
+void
+    node_repl_verified (node_repl_t *self);
 
 /* ------------------------------------------------------------------------
    Run what is due (HELLO retries, HEADS, request timeouts, payload

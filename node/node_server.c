@@ -318,7 +318,7 @@ node_server_actor (zsock_t *pipe, void *args)
     //  One poll over the pipe, the control socket and replication's
     //  sockets, which change when the roster does: rebuilt every round.
     zsock_t *socks[2 + 1 + KEYS_ROSTER_MAX_MEMBERS];
-    zmq_pollitem_t items[2 + 1 + KEYS_ROSTER_MAX_MEMBERS];
+    zmq_pollitem_t items[2 + 1 + KEYS_ROSTER_MAX_MEMBERS + 1];
     bool running = true;
     int timeout = self->repl ? node_repl_tick (self->repl) : -1;
     while (running) {
@@ -331,7 +331,13 @@ node_server_actor (zsock_t *pipe, void *args)
         for (size_t i = 0; i < n; i++)
             items[i] = (zmq_pollitem_t) { zsock_resolve (socks[i]), 0,
                                           ZMQ_POLLIN, 0 };
-        int rc = zmq_poll (items, (int) n, timeout);
+        //  Last: replication's verification pool (a plain descriptor).
+        size_t polled = n;
+        if (self->repl)
+            items[polled++] = (zmq_pollitem_t) { NULL,
+                                                 node_repl_fd (self->repl),
+                                                 ZMQ_POLLIN, 0 };
+        int rc = zmq_poll (items, (int) polled, timeout);
         if (rc < 0) {
             if (zmq_errno () == EINTR)
                 continue;
@@ -350,6 +356,8 @@ node_server_actor (zsock_t *pipe, void *args)
             else
                 node_repl_handle (self->repl, socks[i]);
         }
+        if (running && polled > n && (items[n].revents & ZMQ_POLLIN))
+            node_repl_verified (self->repl);
         if (self->repl)
             timeout = node_repl_tick (self->repl);
     }

@@ -2038,13 +2038,12 @@ s_append_txn (node_store_t *self, MDB_txn *txn, void *arg, bool *commit)
     return rc;
 }
 
-//  Verify items [lo, hi) into pre (and their ids): signature, then roster
-//  membership. Reads only the items and the roster, so two run at once.
+//  Verify the signatures of items [lo, hi) into sig (and their ids).
+//  Touches only the items, so any number run at once, on any thread.
 typedef struct {
-    node_store_t *self;
     const node_append_t *items;
     size_t lo, hi;                  /* the items of this job                */
-    proto_reject_t *pre;            /* results, shared, disjoint ranges     */
+    proto_reject_t *sig;            /* results, shared, disjoint ranges     */
     uint8_t (*ids)[PROTO_HASH_BYTES]; /* may be NULL                        */
 } s_verify_job_t;
 
@@ -2052,17 +2051,25 @@ static void *
 s_verify_worker (void *arg)
 {
     s_verify_job_t *job = arg;
-    proto_header_t h;
     for (size_t i = job->lo; i < job->hi; i++) {
         const node_append_t *it = &job->items[i];
+        assert (it->stub || it->stub_len == 0);
         if (job->ids)
             proto_entry_id (job->ids[i], it->stub, it->stub_len);
-        job->pre[i] = proto_stub_verify (&h, it->stub, it->stub_len);
-        if (job->pre[i] == PROTO_OK
-            && !keys_roster_member_by_key (job->self->roster, h.author))
-            job->pre[i] = PROTO_REJECT_UNKNOWN_AUTHOR;
+        job->sig[i] = proto_stub_verify (NULL, it->stub, it->stub_len);
     }
     return NULL;
+}
+
+void
+node_store_verify_stubs (const node_append_t *items, size_t n,
+                         proto_reject_t *sig,
+                         uint8_t (*ids)[PROTO_HASH_BYTES])
+{
+    assert (items || n == 0);
+    assert (sig || n == 0);
+    s_verify_job_t job = { items, 0, n, sig, ids };
+    s_verify_worker (&job);
 }
 
 proto_reject_t
@@ -2072,6 +2079,49 @@ node_store_append_batch (node_store_t *self, const node_append_t *items,
 {
     assert (self);
     assert (items || n == 0);
+    assert (results || n == 0);
+    if (n == 0)
+        return PROTO_OK;
+    proto_reject_t *sig = malloc (n * sizeof *sig);
+    if (!sig) {
+        s_error (self, "append: out of memory");
+        for (size_t i = 0; i < n; i++)
+            results[i] = PROTO_REJECT_STORAGE;
+        return PROTO_REJECT_STORAGE;
+    }
+    //  Untrusted input: verify before taking the writer lock, on two
+    //  threads for a large batch (catching up), each on one half.
+    s_verify_job_t jobs[2] = {
+        { items, 0, n, sig, ids },
+        { items, n, n, sig, ids },
+    };
+    pthread_t tid;
+    bool threaded = false;
+    if (n >= S_VERIFY_SPLIT) {
+        jobs[0].hi = jobs[1].lo = n / 2;
+        threaded = pthread_create (&tid, NULL, s_verify_worker, &jobs[1])
+                   == 0;
+    }
+    s_verify_worker (&jobs[0]);
+    if (threaded)
+        pthread_join (tid, NULL);
+    else
+        s_verify_worker (&jobs[1]);
+    proto_reject_t status = node_store_append_verified (self, items, n, sig,
+                                                        results, ids);
+    free (sig);
+    return status;
+}
+
+proto_reject_t
+node_store_append_verified (node_store_t *self, const node_append_t *items,
+                            size_t n, const proto_reject_t *sig,
+                            proto_reject_t *results,
+                            uint8_t (*ids)[PROTO_HASH_BYTES])
+{
+    assert (self);
+    assert (items || n == 0);
+    assert (sig || n == 0);
     assert (results || n == 0);
     assert (self->roster && self->self_set);
     self->last_error[0] = 0;
@@ -2087,26 +2137,21 @@ node_store_append_batch (node_store_t *self, const node_append_t *items,
             results[i] = PROTO_REJECT_STORAGE;
         return PROTO_REJECT_STORAGE;
     }
-    for (size_t i = 0; i < n; i++)
-        assert (items[i].stub || items[i].stub_len == 0);
-    //  Untrusted input: decode and verify before taking the writer lock,
-    //  on two threads for a large batch (catching up), each on one half.
-    s_verify_job_t jobs[2] = {
-        { self, items, 0, n, pre, ids },
-        { self, items, n, n, pre, ids },
-    };
-    pthread_t tid;
-    bool threaded = false;
-    if (n >= S_VERIFY_SPLIT) {
-        jobs[0].hi = jobs[1].lo = n / 2;
-        threaded = pthread_create (&tid, NULL, s_verify_worker, &jobs[1])
-                   == 0;
+    //  The author must be a member of the roster in force NOW (checked
+    //  here, in the writer's thread, not where the signature was).
+    for (size_t i = 0; i < n; i++) {
+        if (ids)
+            proto_entry_id (ids[i], items[i].stub, items[i].stub_len);
+        pre[i] = sig[i];
+        if (pre[i] != PROTO_OK)
+            continue;
+        uint8_t sigbytes[PROTO_SIG_BYTES];
+        pre[i] = proto_stub_decode (&op->h, sigbytes, items[i].stub,
+                                    items[i].stub_len);
+        if (pre[i] == PROTO_OK
+            && !keys_roster_member_by_key (self->roster, op->h.author))
+            pre[i] = PROTO_REJECT_UNKNOWN_AUTHOR;
     }
-    s_verify_worker (&jobs[0]);
-    if (threaded)
-        pthread_join (tid, NULL);
-    else
-        s_verify_worker (&jobs[1]);
     if (s_missing_refresh (self)) {
         for (size_t i = 0; i < n; i++)
             results[i] = PROTO_REJECT_STORAGE;

@@ -111,6 +111,27 @@ proto_reject_t
                              size_t n, proto_reject_t *results,
                              uint8_t (*ids)[PROTO_HASH_BYTES]);
 
+/* ------------------------------------------------------------------------
+   The two halves of node_store_append_batch, for callers that verify on
+   other threads while the writer works (replication's pipeline):
+   node_store_verify_stubs checks each stub's encoding and Ed25519
+   signature into sig[i] (PROTO_OK or the reason) and, if ids is not NULL,
+   its id; it touches no store and may run on any thread, several at once.
+   node_store_append_verified then appends as node_store_append_batch does,
+   trusting sig: sig MUST be what node_store_verify_stubs wrote for exactly
+   these items (a wrong PROTO_OK would store a forged entry). It checks
+   authors against the roster in force at the time of the append.         */
+void
+    node_store_verify_stubs (const node_append_t *items, size_t n,
+                             proto_reject_t *sig,
+                             uint8_t (*ids)[PROTO_HASH_BYTES]);
+proto_reject_t
+    node_store_append_verified (node_store_t *self,
+                                const node_append_t *items, size_t n,
+                                const proto_reject_t *sig,
+                                proto_reject_t *results,
+                                uint8_t (*ids)[PROTO_HASH_BYTES]);
+
 /* An entry as the read functions hand it to a visitor. All pointers are
    borrowed and valid only during the visitor call (they point into the
    LMDB map); copy what you keep.                                            */

@@ -15,6 +15,7 @@
 #include "../protocol/protocol.h"
 #include "../keys/keys.h"
 #include "../node/node_store.h"
+#include "../node/node_verify.h"
 #include "../node/node_transport.h"
 #include "../node/node_server.h"
 #include "test_vectors.h"
@@ -42,6 +43,7 @@ static const selftest_t s_tests[] = {
     { "keys_share", keys_share_test },
     { "keys_transcript", keys_transcript_test },
     { "node_store", node_store_test },
+    { "node_verify", node_verify_test },
     { "node_transport", node_transport_test },
     { "node_server", node_server_test },
 };
