@@ -50,7 +50,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -76,6 +78,8 @@
 #define S_REF_VAL 4                                /* row32 BE             */
 #define S_RETRACT_VAL (PROTO_PK_BYTES + PROTO_HASH_BYTES) /* author || id  */
 #define S_STAMP_BYTES (PROTO_HASH_BYTES + PROTO_PK_BYTES) /* missing stamp */
+#define S_TRIM_BYTES (16ULL << 20)                 /* see s_trim_map       */
+#define S_PAGE_GUESS 4096                          /* bytes per LMDB page  */
 #define S_VERIFY_SPLIT 64                          /* 2 verify threads from */
 
 /* The single key under which the ids and times indexes keep their dups.   */
@@ -112,6 +116,9 @@ struct _node_store_t {
     size_t author_count;            /* entries in author_pk                 */
     size_t author_cap;              /* allocated entries                    */
     char last_error[S_ERR_MAX];     /* last environment failure, or ""      */
+    uint64_t trimmed_at;            /* map bytes in use at the last trim    */
+    dev_t data_dev;                 /* data.mdb's device and inode, to find */
+    ino_t data_ino;                 /* its map (s_trim_map); 0: unknown     */
 };
 
 /* An entry loaded from the log, with its stub rebuilt.                      */
@@ -743,6 +750,55 @@ s_grow (node_store_t *self)
 //  MDB_MAP_FULL, abort, grow the map and run fn again (each retry follows
 //  a doubling, so this ends at max_map_size). Returns 0, or -1 with
 //  last_error set (the caller returns PROTO_REJECT_STORAGE).
+//  LMDB's map of data.mdb in this process: found in /proc/self/maps by
+//  the file's device and inode (LMDB does not export its map address).
+//  Returns 0 with *addr and *len, or -1.
+static int
+s_map_find (node_store_t *self, void **addr, size_t *len)
+{
+    FILE *maps = fopen ("/proc/self/maps", "re");
+    if (!maps)
+        return -1;
+    char line[4096];
+    int rc = -1;
+    while (rc && fgets (line, sizeof line, maps)) {
+        unsigned long lo, hi, inode;
+        unsigned dev_major, dev_minor;
+        if (sscanf (line, "%lx-%lx %*s %*s %x:%x %lu", &lo, &hi, &dev_major,
+                    &dev_minor, &inode) == 5
+            && inode == (unsigned long) self->data_ino
+            && makedev (dev_major, dev_minor) == self->data_dev) {
+            *addr = (void *) lo;
+            *len = hi - lo;
+            rc = 0;
+        }
+    }
+    fclose (maps);
+    return rc;
+}
+
+//  LMDB maps every page it writes into this process as it goes, so the
+//  resident size would grow with the store (a node catching up a million
+//  entries would show a quarter of a gigabyte). Those pages are the
+//  kernel's page cache, not ours: every S_TRIM_BYTES written, drop the
+//  process's mappings of the (read-only, shared) map; later reads fault
+//  them back from the cache. Nothing on disk or in the cache changes.
+static void
+s_trim_map (node_store_t *self)
+{
+    MDB_envinfo info;
+    if (!self->data_ino || mdb_env_info (self->env, &info) != 0)
+        return;
+    uint64_t used = (uint64_t) info.me_last_pgno * S_PAGE_GUESS;
+    if (used < self->trimmed_at + S_TRIM_BYTES && used >= self->trimmed_at)
+        return;
+    self->trimmed_at = used;
+    void *addr;
+    size_t len;
+    if (s_map_find (self, &addr, &len) == 0)
+        madvise (addr, len, MADV_DONTNEED);
+}
+
 static int
 s_write (node_store_t *self, s_txn_fn *fn, void *arg, const char *what)
 {
@@ -768,6 +824,8 @@ s_write (node_store_t *self, s_txn_fn *fn, void *arg, const char *what)
             s_mdb_error (self, what, rc);
             return -1;
         }
+        if (commit)
+            s_trim_map (self);
         return 0;
     }
 }
@@ -1469,6 +1527,9 @@ node_store_open (const char *dir, size_t map_size, size_t max_map_size,
         return NULL;
     }
     self->max_map_size = max_map_size;
+    char data_path[4096];
+    struct stat st;
+    snprintf (data_path, sizeof data_path, "%s/data.mdb", dir);
     self->ids_merge_at = S_IDS_MERGE;
     const char *step = "mdb_env_create";
     int rc = mdb_env_create (&self->env);
@@ -1484,8 +1545,15 @@ node_store_open (const char *dir, size_t map_size, size_t max_map_size,
         //  MDB_NOTLS: the handle may move between threads (actor), and fsck
         //  hands read transactions to worker threads. No MDB_NOSYNC,
         //  MDB_NOMETASYNC or MDB_WRITEMAP: commits are durable.
+        //  MDB_NORDAHEAD: the indexes are read at random; readahead (and
+        //  the kernel's fault-around) would map pages nobody asked for and
+        //  grow the process's resident size with the store.
         step = "mdb_env_open";
-        rc = mdb_env_open (self->env, dir, MDB_NOTLS, 0600);
+        rc = mdb_env_open (self->env, dir, MDB_NOTLS | MDB_NORDAHEAD, 0600);
+    }
+    if (rc == 0 && stat (data_path, &st) == 0) {
+        self->data_dev = st.st_dev;
+        self->data_ino = st.st_ino;
     }
     if (rc == 0) {
         //  Free reader slots left behind by killed processes.
@@ -2204,21 +2272,6 @@ s_read_begin (node_store_t *self, MDB_txn **txn, const char *what)
     return rc;
 }
 
-//  Load row and hand it to visit. Returns visit's result, or -1.
-static int
-s_visit_row (node_store_t *self, MDB_txn *txn, uint64_t row, s_entry_t *e,
-             node_store_visit_fn *visit, void *arg, const char *what)
-{
-    int rc = s_load (self, txn, row, e, true, true);
-    if (rc) {
-        if (rc == MDB_NOTFOUND)
-            rc = MDB_CORRUPTED;   /* an index names a row the log lacks */
-        s_mdb_error (self, what, rc);
-        return -1;
-    }
-    return visit (&e->ne, arg);
-}
-
 int
 node_store_get (node_store_t *self, const uint8_t id[PROTO_HASH_BYTES],
                 node_store_visit_fn *visit, void *arg)
@@ -2245,6 +2298,98 @@ node_store_get (node_store_t *self, const uint8_t id[PROTO_HASH_BYTES],
     return result;
 }
 
+//  One walk over an index or table, shared by the scans: open a cursor
+//  at (key, val) with `first`, step with `next`, turn each position into a
+//  log row, load the entry, keep it if `keep` says so (NULL: all), and
+//  hand it to the visitor.
+typedef struct {
+    MDB_dbi dbi;
+    MDB_val key, val;               /* where to start                       */
+    MDB_cursor_op first, next;
+    size_t val_size;                /* dup values: expected size; 0: keys   */
+    uint64_t (*row_of) (const MDB_val *k, const MDB_val *v);
+    bool (*keep) (const node_entry_t *entry, uint64_t limit);
+    uint64_t limit;                 /* for keep                             */
+} s_walk_t;
+
+static uint64_t
+s_row_of_key (const MDB_val *k, const MDB_val *v)
+{
+    (void) v;
+    s_row_t row;
+    memcpy (&row, k->mv_data, sizeof row);
+    return row;
+}
+
+static uint64_t
+s_row_of_val (const MDB_val *k, const MDB_val *v)
+{
+    (void) k;
+    return s_val_row (v);
+}
+
+static uint64_t
+s_row_of_ref (const MDB_val *k, const MDB_val *v)
+{
+    (void) k;
+    return s_get_be (v->mv_data, S_REF_VAL);
+}
+
+static int
+s_walk (node_store_t *self, MDB_txn *txn, s_walk_t *walk,
+        node_store_visit_fn *visit, void *arg)
+{
+    s_entry_t *e = malloc (sizeof *e);
+    MDB_cursor *cur = NULL;
+    int result = 0;
+    int rc = e ? mdb_cursor_open (txn, walk->dbi, &cur) : ENOMEM;
+    MDB_val k = walk->key, v = walk->val;
+    if (rc == 0)
+        rc = mdb_cursor_get (cur, &k, &v, walk->first);
+    while (rc == 0) {
+        bool shaped = walk->val_size ? v.mv_size == walk->val_size
+                                     : k.mv_size == sizeof (s_row_t);
+        if (!shaped) {
+            rc = MDB_CORRUPTED;
+            break;
+        }
+        rc = s_load (self, txn, walk->row_of (&k, &v), e, true, true);
+        if (rc == MDB_NOTFOUND)
+            rc = MDB_CORRUPTED;   /* an index names a row the log lacks */
+        if (rc)
+            break;
+        if (!walk->keep || walk->keep (&e->ne, walk->limit)) {
+            result = visit (&e->ne, arg);
+            if (result)
+                break;
+        }
+        rc = mdb_cursor_get (cur, &k, &v, walk->next);
+    }
+    if (rc && rc != MDB_NOTFOUND) {
+        s_mdb_error (self, "scan", rc);
+        result = -1;
+    }
+    if (cur)
+        mdb_cursor_close (cur);
+    free (e);
+    return result;
+}
+
+//  The times index clamps times to 48 bits: filter on the real one.
+static bool
+s_keep_since (const node_entry_t *entry, uint64_t since_ms)
+{
+    return entry->header.timestamp_ms >= since_ms;
+}
+
+//  Only a payload held can reference anything.
+static bool
+s_keep_with_payload (const node_entry_t *entry, uint64_t unused)
+{
+    (void) unused;
+    return entry->payload != NULL;
+}
+
 int
 node_store_scan_time (node_store_t *self, uint64_t since_ms,
                       node_store_visit_fn *visit, void *arg)
@@ -2254,42 +2399,14 @@ node_store_scan_time (node_store_t *self, uint64_t since_ms,
     MDB_txn *txn;
     if (s_read_begin (self, &txn, "scan"))
         return -1;
-    s_entry_t *e = malloc (sizeof *e);
-    MDB_cursor *cur = NULL;
-    int result = 0;
-    int rc = e ? mdb_cursor_open (txn, self->times, &cur) : ENOMEM;
     uint8_t val[S_TIME_VAL];
     s_time_val (val, since_ms, 0);
-    MDB_val k = { sizeof s_index_key, (void *) s_index_key };
-    MDB_val v = { sizeof val, val };
-    if (rc == 0)
-        rc = mdb_cursor_get (cur, &k, &v, MDB_GET_BOTH_RANGE);
-    while (rc == 0) {
-        if (v.mv_size != S_TIME_VAL) {
-            rc = MDB_CORRUPTED;
-            break;
-        }
-        rc = s_load (self, txn, s_val_row (&v), e, true, true);
-        if (rc == MDB_NOTFOUND)
-            rc = MDB_CORRUPTED;
-        if (rc)
-            break;
-        //  The index clamps times to 48 bits: filter on the real one.
-        if (e->ne.header.timestamp_ms >= since_ms) {
-            result = visit (&e->ne, arg);
-            if (result)
-                break;
-        }
-        rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT_DUP);
-    }
-    if (rc && rc != MDB_NOTFOUND) {
-        s_mdb_error (self, "scan", rc);
-        result = -1;
-    }
-    if (cur)
-        mdb_cursor_close (cur);
+    s_walk_t walk = { self->times,
+                      { sizeof s_index_key, (void *) s_index_key },
+                      { sizeof val, val }, MDB_GET_BOTH_RANGE, MDB_NEXT_DUP,
+                      S_TIME_VAL, s_row_of_val, s_keep_since, since_ms };
+    int result = s_walk (self, txn, &walk, visit, arg);
     s_txn_end (self, txn);
-    free (e);
     return result;
 }
 
@@ -2313,35 +2430,14 @@ node_store_scan_author (node_store_t *self,
             s_mdb_error (self, "scan", rc);
         return rc ? -1 : 0;
     }
-    s_entry_t *e = malloc (sizeof *e);
-    MDB_cursor *cur = NULL;
-    int result = 0;
-    rc = e ? mdb_cursor_open (txn, self->chain, &cur) : ENOMEM;
     unsigned int key = head.idx;
     uint8_t val[S_CHAIN_VAL];
     s_chain_val (val, from_seq, 0);
-    MDB_val k = { sizeof key, &key }, v = { sizeof val, val };
-    if (rc == 0)
-        rc = mdb_cursor_get (cur, &k, &v, MDB_GET_BOTH_RANGE);
-    while (rc == 0) {
-        if (v.mv_size != S_CHAIN_VAL) {
-            rc = MDB_CORRUPTED;
-            break;
-        }
-        result = s_visit_row (self, txn, s_val_row (&v), e, visit, arg,
-                              "scan");
-        if (result)
-            break;
-        rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT_DUP);
-    }
-    if (rc && rc != MDB_NOTFOUND) {
-        s_mdb_error (self, "scan", rc);
-        result = -1;
-    }
-    if (cur)
-        mdb_cursor_close (cur);
+    s_walk_t walk = { self->chain, { sizeof key, &key }, { sizeof val, val },
+                      MDB_GET_BOTH_RANGE, MDB_NEXT_DUP, S_CHAIN_VAL,
+                      s_row_of_val, NULL, 0 };
+    int result = s_walk (self, txn, &walk, visit, arg);
     s_txn_end (self, txn);
-    free (e);
     return result;
 }
 
@@ -2456,42 +2552,16 @@ node_store_scan_rows (node_store_t *self, uint64_t from_row,
     assert (visit);
     if (from_row == 0)
         from_row = 1;
+    if (from_row > S_ROW_MAX)
+        return 0;
     MDB_txn *txn;
     if (s_read_begin (self, &txn, "scan"))
         return -1;
-    s_entry_t *e = malloc (sizeof *e);
-    MDB_cursor *cur = NULL;
-    int result = 0;
-    int rc = e ? mdb_cursor_open (txn, self->log, &cur) : ENOMEM;
-    s_row_t key = (s_row_t) (from_row > S_ROW_MAX ? S_ROW_MAX : from_row);
-    MDB_val k = { sizeof key, &key }, v;
-    if (rc == 0 && from_row > S_ROW_MAX)
-        rc = MDB_NOTFOUND;
-    if (rc == 0)
-        rc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
-    while (rc == 0) {
-        s_row_t row;
-        if (k.mv_size != sizeof row) {
-            rc = MDB_CORRUPTED;
-            break;
-        }
-        memcpy (&row, k.mv_data, sizeof row);
-        rc = s_load_rec (self, txn, row, &v, e, true, true);
-        if (rc)
-            break;
-        result = visit (&e->ne, arg);
-        if (result)
-            break;
-        rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
-    }
-    if (rc && rc != MDB_NOTFOUND) {
-        s_mdb_error (self, "scan", rc);
-        result = -1;
-    }
-    if (cur)
-        mdb_cursor_close (cur);
+    s_row_t key = (s_row_t) from_row;
+    s_walk_t walk = { self->log, { sizeof key, &key }, { 0, NULL },
+                      MDB_SET_RANGE, MDB_NEXT, 0, s_row_of_key, NULL, 0 };
+    int result = s_walk (self, txn, &walk, visit, arg);
     s_txn_end (self, txn);
-    free (e);
     return result;
 }
 
@@ -2604,41 +2674,12 @@ node_store_scan_refs (node_store_t *self,
     MDB_txn *txn;
     if (s_read_begin (self, &txn, "scan"))
         return -1;
-    s_entry_t *e = malloc (sizeof *e);
-    MDB_cursor *cur = NULL;
-    int result = 0;
-    int rc = e ? mdb_cursor_open (txn, self->refs, &cur) : ENOMEM;
-    MDB_val k = { PROTO_HASH_BYTES, (void *) target }, v;
-    if (rc == 0)
-        rc = mdb_cursor_get (cur, &k, &v, MDB_SET_KEY);
     //  Values are rows, big-endian: in the order the entries were stored.
-    while (rc == 0) {
-        if (v.mv_size != S_REF_VAL) {
-            rc = MDB_CORRUPTED;
-            break;
-        }
-        rc = s_load (self, txn, s_get_be (v.mv_data, S_REF_VAL), e, true,
-                     true);
-        if (rc == MDB_NOTFOUND)
-            rc = MDB_CORRUPTED;
-        if (rc)
-            break;
-        //  Only a payload held can reference anything.
-        if (e->ne.payload) {
-            result = visit (&e->ne, arg);
-            if (result)
-                break;
-        }
-        rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT_DUP);
-    }
-    if (rc && rc != MDB_NOTFOUND) {
-        s_mdb_error (self, "scan", rc);
-        result = -1;
-    }
-    if (cur)
-        mdb_cursor_close (cur);
+    s_walk_t walk = { self->refs, { PROTO_HASH_BYTES, (void *) target },
+                      { 0, NULL }, MDB_SET_KEY, MDB_NEXT_DUP, S_REF_VAL,
+                      s_row_of_ref, s_keep_with_payload, 0 };
+    int result = s_walk (self, txn, &walk, visit, arg);
     s_txn_end (self, txn);
-    free (e);
     return result;
 }
 
@@ -2654,33 +2695,10 @@ node_store_scan_missing (node_store_t *self, node_store_visit_fn *visit,
     MDB_txn *txn;
     if (s_read_begin (self, &txn, "scan"))
         return -1;
-    s_entry_t *e = malloc (sizeof *e);
-    MDB_cursor *cur = NULL;
-    int result = 0;
-    int rc = e ? mdb_cursor_open (txn, self->missing, &cur) : ENOMEM;
-    MDB_val k, v;
-    if (rc == 0)
-        rc = mdb_cursor_get (cur, &k, &v, MDB_FIRST);
-    while (rc == 0) {
-        s_row_t row;
-        if (k.mv_size != sizeof row) {
-            rc = MDB_CORRUPTED;
-            break;
-        }
-        memcpy (&row, k.mv_data, sizeof row);
-        result = s_visit_row (self, txn, row, e, visit, arg, "scan");
-        if (result)
-            break;
-        rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
-    }
-    if (rc && rc != MDB_NOTFOUND) {
-        s_mdb_error (self, "scan", rc);
-        result = -1;
-    }
-    if (cur)
-        mdb_cursor_close (cur);
+    s_walk_t walk = { self->missing, { 0, NULL }, { 0, NULL }, MDB_FIRST,
+                      MDB_NEXT, 0, s_row_of_key, NULL, 0 };
+    int result = s_walk (self, txn, &walk, visit, arg);
     s_txn_end (self, txn);
-    free (e);
     return result;
 }
 

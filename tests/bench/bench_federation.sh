@@ -74,6 +74,13 @@ print(sum(p["received"] for p in json.load(sys.stdin)["peers"]))')" -lt \
         perf record -g -o "$BENCH_PERF" -p "$pid" 2>/dev/null &
         PERF_PID=$!
     fi
+    # Sample the receiver's memory twice a second: anonymous (heap) and
+    # file-backed (LMDB's map) apart, since the peak is their sum.
+    (while kill -0 "$pid" 2>/dev/null; do
+        awk '/RssAnon|RssFile/ {printf "%s %s ", $1, $2} END {print ""}' \
+            "/proc/$pid/status" 2>/dev/null
+        sleep 0.5
+    done) >rss.samples &
     local start end received=0
     start=$(date +%s.%N)
     local want=$((per * authors))
@@ -94,6 +101,11 @@ print(sum(p["received"] for p in json.load(sys.stdin)["peers"]))')" -lt \
     fi
     local hwm bytes
     hwm=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
+    awk '/VmHWM|VmRSS|RssAnon|RssFile/ {printf "  %s %.1f MiB\n", $1, $2 / 1024}' \
+        "/proc/$pid/status"
+    awk '{ if ($2 > a) a = $2; if ($4 > f) f = $4 }
+         END { printf "  sampled peaks: RssAnon %.1f MiB, RssFile %.1f MiB\n",
+               a / 1024, f / 1024 }' rss.samples
     bytes=$(peer_field fresh source bytes_in)
     local entry_size
     entry_size=$("$CLI" list --dir nodes/fresh --limit 1 --json | python3 -c '
