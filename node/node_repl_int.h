@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* node_repl_int: what the files of the replication engine share (private
+   to node/node_repl*.c; the interface is node_repl.h). */
+#ifndef NODE_REPL_INT_H
+#define NODE_REPL_INT_H
+
+#include <czmq.h>
+#include <inttypes.h>
+#include "node_repl.h"
+#include "node_transport.h"
+#include "node_verify.h"
+
+/* The engine is one object used from one thread (the server actor), split
+   by job:
+     node_repl.c         life, sockets, sessions (HELLO, sequence numbers),
+                         frame dispatch, roster switch, timers
+     node_repl_send.c    sending frames, THE disclosure point, pushes, serving
+   WANT and PAYLOADS node_repl_fetch.c   receiving entries (verification
+   pipeline, store), HEADS, catch-up planning, missing payloads
+     node_repl_report.c  per-peer counters, rate-limited refusal logs, the peers
+   report (JSON, peers.json)
+*/
+
+#define REPL_REASONS       128 /* reject codes counted per peer    */
+#define REPL_REASON_GAP    102 /* out-of-sequence (wire code)      */
+#define REPL_REASON_MEMBER 101 /* not-a-member                     */
+#define REPL_REASON_ROSTER 105 /* roster-refused                   */
+#define REPL_REASON_BUSY   103 /* requests over the rate           */
+#define REPL_RANGES_MAX    64  /* ranges we put in one WANT        */
+#define REPL_FORKS_MAX     64  /* fork evidence sent per reply     */
+#define REPL_LOGS_PER_SEC  10  /* refusal log lines per peer        */
+#define REPL_INLINE_MAX    16  /* ENTRIES verified in the actor     */
+
+enum { REPL_ERROR = 0, REPL_WARNING = 1, REPL_INFO = 2, REPL_DEBUG = 3 };
+
+/* One range we asked for.                                                   */
+typedef struct {
+    uint8_t author[PROTO_PK_BYTES];
+    uint64_t from, to;
+} repl_range_t;
+
+/* One request outstanding on our DEALER to a peer.                          */
+typedef struct {
+    proto_wire_type_t type; /* WANT or PAYLOADS                  */
+    int64_t sent_ms;
+    size_t count;         /* WANT: ranges in ranges            */
+    repl_range_t *ranges; /* WANT: what was asked (owned)      */
+} repl_request_t;
+
+/* A head a peer advertised.                                                 */
+typedef struct {
+    uint8_t author[PROTO_PK_BYTES];
+    uint64_t seq;
+    uint8_t id[PROTO_HASH_BYTES];
+} repl_phead_t;
+
+/* Counters about a peer; kept across roster switches (by key).              */
+typedef struct {
+    uint8_t sign_pk[PROTO_PK_BYTES];
+    int64_t last_seen_ms;
+    uint64_t received, sent, violations;
+    uint64_t bytes_in, bytes_out;       /* frame octets, both connections   */
+    uint32_t reasons[REPL_REASONS + 8]; /* by reject or wire error code     */
+} repl_stats_t;
+
+typedef struct {
+    keys_member_t member; /* copy from the roster in force     */
+    char endpoint[KEYS_ENDPOINT_MAX + 1]; /* dialled, or ""                */
+    zsock_t *dealer;     /* borrowed from the transport       */
+    repl_stats_t *stats; /* borrowed from self->stats         */
+    //  Out: our DEALER.
+    bool out_ready;
+    uint32_t out_send_seq, out_recv_seq;
+    uint16_t out_max_batch;  /* the peer's, from its HELLO        */
+    int64_t out_hello_ms;    /* last HELLO tried                  */
+    bool out_hello_sent;     /* ... and it went out               */
+    int64_t out_pause_until; /* after busy / refusals             */
+    repl_request_t req[PROTO_WIRE_REQUESTS_MAX];
+    size_t nreq;
+    size_t replies_pending; /* replies received, being verified */
+    uint32_t out_epoch;     /* counts restarts of this session   */
+    //  In: the peer's DEALER to our ROUTER.
+    zframe_t *in_rid; /* routing id of its connection      */
+    bool in_hello, in_ready;
+    uint32_t in_recv_seq, in_send_seq;
+    uint16_t in_max_batch;
+    int64_t req_window_ms; /* rate of its requests              */
+    unsigned req_count;
+    int64_t err_window_ms; /* rate of our ERROR replies         */
+    unsigned err_count;
+    int64_t log_window_ms; /* rate of log lines about it        */
+    unsigned log_count, log_suppressed;
+    //  What it holds, from its latest HEADS.
+    repl_phead_t *heads;
+    size_t head_count;
+} repl_peer_t;
+
+/* A payload we lack, and whom we asked.                                     */
+typedef struct {
+    int64_t first_ms;
+    uint8_t asked[KEYS_ROSTER_MAX_MEMBERS / 8];
+} repl_wanted_t;
+
+struct _node_repl_t {
+    node_dir_t *node;            /* borrowed                          */
+    node_store_t *store;         /* borrowed from node                */
+    const keys_secret_t *key;    /* borrowed                          */
+    const keys_roster_t *roster; /* borrowed from node; in force      */
+    uint8_t roster_hash[PROTO_HASH_BYTES];
+    uint8_t self_pk[PROTO_PK_BYTES];
+    char cert_dir[4096];
+    char listen[KEYS_ENDPOINT_MAX + 1];
+    node_transport_t *transport;
+    repl_peer_t *peers; /* every member but this node        */
+    size_t peer_count;
+    repl_stats_t *stats; /* by key; grows, never shrinks      */
+    size_t stats_count, stats_cap;
+    //  Per author (index in the roster): who we are fetching it from.
+    int *inflight_peer; /* -1: nobody                        */
+    uint64_t *inflight_upto;
+    size_t author_count;
+    zhashx_t *wanted; /* id hex -> repl_wanted_t              */
+    proto_wire_writer_t *writer;
+    node_verify_t *verify; /* signature checks off this thread  */
+    int log_level;
+    bool removed;          /* this node left the roster         */
+    bool switch_pending;   /* rebuild the transport (roster)    */
+    int64_t heads_due_ms;  /* 0: none                           */
+    int64_t heads_next_ms; /* periodic anti-entropy             */
+    int heads_interval_ms;
+    int64_t wanted_next_ms; /* payload fetching                  */
+    bool wanted_dirty;
+    int64_t peers_file_ms;
+    uint64_t unauthenticated; /* frames with no member key         */
+    size_t plan_start;        /* first peer repl_plan considers       */
+};
+
+#define REPL_LOG(self, level, ...)                                             \
+    do {                                                                       \
+        if ((self)->log_level >= (level)) {                                    \
+            if ((level) == REPL_ERROR)                                         \
+                zsys_error (__VA_ARGS__);                                      \
+            else if ((level) == REPL_WARNING)                                  \
+                zsys_warning (__VA_ARGS__);                                    \
+            else if ((level) == REPL_INFO)                                     \
+                zsys_info (__VA_ARGS__);                                       \
+            else                                                               \
+                zsys_debug (__VA_ARGS__);                                      \
+        }                                                                      \
+    } while (0)
+
+/* Encodes one frame with sequence number seq into buf (cap octets);
+   returns its size, or 0.                                                   */
+typedef size_t (repl_encode_fn) (void *arg, uint32_t seq, uint8_t *buf,
+                                 size_t cap);
+
+static inline int64_t
+repl_now (void)
+{
+    return zclock_mono ();
+}
+
+/* node_repl.c */
+void repl_inflight_release (node_repl_t *self, repl_peer_t *peer);
+repl_peer_t *repl_peer_by_sign (node_repl_t *self, const uint8_t *sign_pk);
+
+/* node_repl_send.c */
+size_t repl_encode_hello (void *arg, uint32_t seq, uint8_t *buf, size_t cap);
+void repl_push_stubs (node_repl_t *self, const uint8_t *a, size_t a_len,
+                      const uint8_t *b, size_t b_len);
+bool repl_send_encoded (node_repl_t *self, repl_peer_t *peer, bool out,
+                        size_t cap, repl_encode_fn *encode, void *arg);
+void repl_send_error (node_repl_t *self, repl_peer_t *peer, bool out,
+                      uint16_t code, const char *text);
+void repl_send_heads (node_repl_t *self, repl_peer_t *peer, bool out);
+void repl_send_rosters (node_repl_t *self, repl_peer_t *peer, bool out,
+                        uint64_t from);
+void repl_serve_payloads (node_repl_t *self, repl_peer_t *peer,
+                          const proto_wire_frame_t *frame);
+void repl_serve_want (node_repl_t *self, repl_peer_t *peer,
+                      const proto_wire_frame_t *frame);
+
+/* node_repl_fetch.c */
+void repl_accept_entries (node_repl_t *self, repl_peer_t *peer,
+                          const uint8_t *data, size_t size, bool is_reply);
+void repl_fetch_payloads (node_repl_t *self);
+void repl_jobs_done (node_repl_t *self, bool wait);
+void repl_on_heads (node_repl_t *self, repl_peer_t *peer,
+                    const proto_wire_frame_t *frame);
+void repl_plan (node_repl_t *self);
+void repl_wanted_expire (node_repl_t *self);
+void repl_wanted_free (void **item_p);
+
+/* node_repl_report.c */
+void repl_count (node_repl_t *self, repl_peer_t *peer, unsigned code);
+repl_stats_t *repl_stats (node_repl_t *self, repl_peer_t *peer);
+void repl_violation (node_repl_t *self, repl_peer_t *peer, unsigned code,
+                     const char *what);
+void repl_write_peers_file (node_repl_t *self, bool running);
+
+#endif
