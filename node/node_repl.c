@@ -691,8 +691,11 @@ node_repl_tick (node_repl_t *self)
                 s_send_hello_out (self, peer);
             if (!peer->out_ready && !peer->out_hello_sent && wait > retry)
                 wait = (int) retry;
-            if (peer->nreq
-                && now - peer->req[0].sent_ms
+            //  The oldest unanswered request (answered ones are stored
+            //  soon, by the pool).
+            size_t oldest = peer->replies_pending;
+            if (peer->nreq > oldest
+                && now - peer->req[oldest].sent_ms
                        > PROTO_WIRE_REQUEST_TIMEOUT_MS) {
                 REPL_LOG (self, REPL_WARNING, "peer %s: request unanswered for "
                        "%d s; session restarted", peer->member.card.name,

@@ -292,7 +292,7 @@ repl_on_heads (node_repl_t *self, repl_peer_t *peer,
         }
     }
     if (probe_count && peer->out_ready
-        && peer->nreq < PROTO_WIRE_REQUESTS_MAX)
+        && repl_may_request (peer))
         s_send_want (self, peer, probes, probe_count);
     repl_plan (self);
 }
@@ -385,7 +385,7 @@ repl_plan (node_repl_t *self)
     for (size_t k = 0; k < self->peer_count; k++) {
         size_t p = (start + k) % self->peer_count;
         repl_peer_t *peer = &self->peers[p];
-        while (peer->out_ready && peer->nreq < PROTO_WIRE_REQUESTS_MAX
+        while (repl_may_request (peer)
                && now >= peer->out_pause_until) {
             size_t count = 0, budget = NODE_REPL_MAX_BATCH;
             for (size_t a = 0; a < authors && count < REPL_RANGES_MAX
@@ -507,7 +507,7 @@ repl_fetch_payloads (node_repl_t *self)
     bool any = false;
     for (size_t p = 0; p < self->peer_count; p++) {
         repl_peer_t *peer = &self->peers[p];
-        if (!peer->out_ready || peer->nreq >= PROTO_WIRE_REQUESTS_MAX
+        if (!repl_may_request (peer)
             || m.now < peer->out_pause_until)
             continue;
         m.peer = peer;

@@ -29,6 +29,7 @@
 #define REPL_RANGES_MAX    64  /* ranges we put in one WANT        */
 #define REPL_FORKS_MAX     64  /* fork evidence sent per reply     */
 #define REPL_LOGS_PER_SEC  10  /* refusal log lines per peer        */
+#define REPL_PENDING_MAX   2   /* replies being verified, per peer  */
 #define REPL_INLINE_MAX    16  /* ENTRIES verified in the actor     */
 
 enum { REPL_ERROR = 0, REPL_WARNING = 1, REPL_INFO = 2, REPL_DEBUG = 3 };
@@ -75,7 +76,11 @@ typedef struct {
     int64_t out_hello_ms;    /* last HELLO tried                  */
     bool out_hello_sent;     /* ... and it went out               */
     int64_t out_pause_until; /* after busy / refusals             */
-    repl_request_t req[PROTO_WIRE_REQUESTS_MAX];
+    //  Requests in the order sent: the first replies_pending are answered
+    //  (their replies wait in the verification pool: their authors stay in
+    //  flight until stored), the rest are unanswered (at most
+    //  PROTO_WIRE_REQUESTS_MAX, the protocol's limit).
+    repl_request_t req[PROTO_WIRE_REQUESTS_MAX + REPL_PENDING_MAX];
     size_t nreq;
     size_t replies_pending; /* replies received, being verified */
     uint32_t out_epoch;     /* counts restarts of this session   */
@@ -153,6 +158,17 @@ struct _node_repl_t {
    returns its size, or 0.                                                   */
 typedef size_t (repl_encode_fn) (void *arg, uint32_t seq, uint8_t *buf,
                                  size_t cap);
+
+/* May we send peer another request now? At most PROTO_WIRE_REQUESTS_MAX
+   unanswered, and at most REPL_PENDING_MAX replies not yet stored.          */
+static inline bool
+repl_may_request (const repl_peer_t *peer)
+{
+    return peer->out_ready
+           && peer->nreq - peer->replies_pending < PROTO_WIRE_REQUESTS_MAX
+           && peer->replies_pending < REPL_PENDING_MAX
+           && peer->nreq < PROTO_WIRE_REQUESTS_MAX + REPL_PENDING_MAX;
+}
 
 static inline int64_t
 repl_now (void)
