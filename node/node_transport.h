@@ -43,7 +43,7 @@
    is not sent (the sequence rules of §13.7 repair the loss).             */
 
 #define NODE_TRANSPORT_ZAP_DOMAIN "ceptoar"
-#define NODE_TRANSPORT_HWM 32          /* messages per peer pipe (<=8 MiB)  */
+#define NODE_TRANSPORT_HWM 8           /* messages per peer pipe, each way  */
 #define NODE_TRANSPORT_HEARTBEAT_IVL 10000     /* ms, §13.3                 */
 #define NODE_TRANSPORT_HEARTBEAT_TIMEOUT 30000 /* ms, §13.3                 */
 

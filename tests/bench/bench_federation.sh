@@ -81,6 +81,7 @@ print(sum(p["received"] for p in json.load(sys.stdin)["peers"]))')" -lt \
             "/proc/$pid/status" 2>/dev/null
         sleep 0.5
     done) >rss.samples &
+    local sampler=$!
     local start end received=0
     start=$(date +%s.%N)
     local want=$((per * authors))
@@ -110,6 +111,8 @@ print(sum(p["received"] for p in json.load(sys.stdin)["peers"]))')" -lt \
     hwm=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
     awk '/VmHWM|VmRSS|RssAnon|RssFile/ {printf "  %s %.1f MiB\n", $1, $2 / 1024}' \
         "/proc/$pid/status"
+    kill "$sampler" 2>/dev/null || true
+    wait "$sampler" 2>/dev/null || true
     awk '{ if ($2 > a) a = $2; if ($4 > f) f = $4 }
          END { printf "  sampled peaks: RssAnon %.1f MiB, RssFile %.1f MiB\n",
                a / 1024, f / 1024 }' rss.samples
