@@ -524,10 +524,15 @@ s_keep_version (node_dir_t *self, const keys_roster_t *roster, char *err,
         free (dir);
         return -1;
     }
-    free (dir);
     char *path = s_history_path (self, keys_roster_version (roster));
     int rc = path ? keys_roster_save (roster, path, err, errlen) : -1;
+    //  Durable before the configuration may name it.
+    if (rc == 0 && (s_sync_path (path) != 0 || s_sync_path (dir) != 0)) {
+        s_err (err, errlen, "cannot sync '%s': %s", path, strerror (errno));
+        rc = -1;
+    }
     free (path);
+    free (dir);
     return rc;
 }
 
@@ -600,16 +605,22 @@ node_dir_apply_roster (node_dir_t *self, const keys_roster_t *roster,
     }
     free (text);
     proto_hex_encode (hex, hash, PROTO_HASH_BYTES);
-    //  Order matters for a crash at any point: history first, then the
-    //  file in force (atomic rename), then the pin. A crash between the
-    //  last two leaves a roster that does not match the pin: open refuses
-    //  it and names the fix, rather than running on an unverified roster.
-    if (s_keep_version (self, self->roster, err, errlen) != 0
-        || s_keep_version (self, copy, err, errlen) != 0
-        || keys_roster_save (copy, self->roster_path, err, errlen) != 0) {
+    //  One commit point, safe against a crash at any moment: the new
+    //  version is saved (synced) under rosters/, then ONE atomic rename of
+    //  the configuration switches both the roster file it names and the
+    //  pinned hash. Before the rename the node opens on the old version,
+    //  after it on the new; never on a roster that does not match its pin.
+    char *history = s_history_path (self, keys_roster_version (copy));
+    char relative[64];
+    snprintf (relative, sizeof relative, "%s/%llu", NODE_DIR_ROSTERS,
+              (unsigned long long) keys_roster_version (copy));
+    if (!history || s_keep_version (self, self->roster, err, errlen) != 0
+        || s_keep_version (self, copy, err, errlen) != 0) {
+        free (history);
         keys_roster_destroy (&copy);
         return -1;
     }
+    zconfig_put (self->config, "node/roster-file", relative);
     zconfig_put (self->config, "node/roster-hash", hex);
     //  Replace the configuration atomically: a torn file would lose the
     //  node's name and key.
@@ -619,12 +630,23 @@ node_dir_apply_roster (node_dir_t *self, const keys_roster_t *roster,
         || rename (tmp, self->config_path) != 0
         || s_sync_path (self->path) != 0) {
         free (tmp);
+        free (history);
         s_err (err, errlen, "cannot write '%s': %s", self->config_path,
                strerror (errno));
         keys_roster_destroy (&copy);
         return -1;
     }
     free (tmp);
+    free (self->roster_path);
+    self->roster_path = history;
+    //  The top-level `roster` stays a readable copy of the version in
+    //  force for operators (best effort: the configuration is what
+    //  counts).
+    char *copy_path = s_join (self->path, NODE_DIR_ROSTER);
+    char ignored[256];
+    if (copy_path)
+        keys_roster_save (copy, copy_path, ignored, sizeof ignored);
+    free (copy_path);
     node_store_set_roster (self->store, copy);
     keys_roster_destroy (&self->roster);
     self->roster = copy;
