@@ -733,7 +733,8 @@ s_grow (node_store_t *self)
     if (cur >= self->max_map_size) {
         s_error (self,
                  "map full: the store has reached its maximum size of %zu "
-                 "bytes (max_map_size); raise max_map_size or free space",
+                 "bytes (store/max-map-size in ceptoard.cfg): raise it, or "
+                 "free disk space",
                  self->max_map_size);
         return -1;
     }
