@@ -4274,7 +4274,7 @@ s_test_map_full (bool verbose)
     const char *err = node_store_last_error (store);
     if (verbose)
         printf ("\n    after %" PRIu64 " entries: %s", committed, err);
-    assert (strstr (err, "map full") && strstr (err, "max_map_size"));
+    assert (strstr (err, "map full") && strstr (err, "store/max-map-size"));
     assert (node_store_count (store) == committed);
     s_test_fsck_clean (store, 2, committed);
     uint64_t seq;
