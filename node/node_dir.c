@@ -198,6 +198,7 @@ s_write_config (const char *dir, const char *name, const uint8_t *pk,
     zconfig_put (root, "replication/connect-roster", "1");
     zconfig_putf (root, "replication/heads-interval-ms", "%d",
                   NODE_DIR_HEADS_INTERVAL_MS);
+    zconfig_put (root, "replication/requests-per-sec", "200");
     zconfig_putf (root, "store/map-size", "%lu", NODE_STORE_DEFAULT_MAP);
     zconfig_putf (root, "store/max-map-size", "%lu",
                   NODE_STORE_DEFAULT_MAX_MAP);

@@ -267,7 +267,7 @@ s_on_router_frame (node_repl_t *self, repl_peer_t *peer, zframe_t *rid,
             peer->req_window_ms = now;
             peer->req_count = 0;
         }
-        if (++peer->req_count > NODE_REPL_REQUESTS_PER_SEC) {
+        if (++peer->req_count > self->requests_per_sec) {
             repl_count (self, peer, REPL_REASON_BUSY);
             repl_send_error (self, peer, false, PROTO_WIRE_ERR_BUSY,
                           "too many requests; ask again in 1 s");
@@ -752,6 +752,11 @@ node_repl_new (node_dir_t *node, const keys_secret_t *key, bool verbose,
         node, "replication/heads-interval-ms", "10000"));
     if (self->heads_interval_ms < 100)
         self->heads_interval_ms = NODE_DIR_HEADS_INTERVAL_MS;
+    long per_sec = atol (node_dir_config_get (
+        node, "replication/requests-per-sec", "0"));
+    self->requests_per_sec = per_sec >= 1 && per_sec <= 1000000
+                                 ? (unsigned) per_sec
+                                 : NODE_REPL_REQUESTS_PER_SEC;
     self->wanted = zhashx_new ();
     zhashx_set_destructor (self->wanted, repl_wanted_free);
     self->writer = proto_wire_writer_new (0);

@@ -60,6 +60,8 @@ typedef struct _node_repl_t node_repl_t;
                                    endpoints; 0: only peers/... below
      peers/NAME/endpoint           dial NAME at this endpoint
      replication/heads-interval-ms anti-entropy period (default 10000)
+     replication/requests-per-sec  WANT/PAYLOADS served per peer per
+                                   second before ERROR busy (default 200)
      log/level                     error, warning, info (default), debug
    Returns NULL with a reason in err if the transport cannot start or the
    listen endpoint cannot be bound. Caller destroys.                        */

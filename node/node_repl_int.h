@@ -133,6 +133,7 @@ struct _node_repl_t {
     int64_t heads_due_ms;  /* 0: none                           */
     int64_t heads_next_ms; /* periodic anti-entropy             */
     int heads_interval_ms;
+    unsigned requests_per_sec;         /* served per peer, then busy        */
     int64_t wanted_next_ms; /* payload fetching                  */
     bool wanted_dirty;
     int64_t peers_file_ms;

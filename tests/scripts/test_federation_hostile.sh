@@ -20,6 +20,9 @@ TARGET=T-CEPTOAR
 HONEST=(T-CEPTOAR banking electricity)
 GROUPS_ARGS="--group finance=T-CEPTOAR,banking" council_up 2 \
     T-CEPTOAR:telecom banking:banking electricity:electricity mallory:water
+# The target serves at most 40 requests per peer per second (the flood
+# below checks that the setting holds).
+node_set "$TARGET" replication/requests-per-sec 40
 for n in "${HONEST[@]}"; do node_start "$n"; done
 TARGET_ENDPOINT=tcp://127.0.0.1:17401
 
@@ -126,6 +129,17 @@ wait "$FLOOD" || problem "attack flood: the node misbehaved (attack-flood.log)"
 pass
 OUT=$(cat attack-flood.log)
 contains "ERROR 103 busy"
+# replication/requests-per-sec = 40: the flood (sent within a second or
+# two) gets at most 40 answers per rate window it spans (the window may
+# have started just before it), the rest are busy. The default (200)
+# would serve far more.
+python3 - "$OUT" <<'PY' || problem "the flood was served past requests-per-sec: $OUT"
+import re, sys
+m = re.search(r"WANT sent in (\d+) ms; replies: (\d+) ENTRIES", sys.argv[1])
+ms, served = int(m.group(1)), int(m.group(2))
+sys.exit(0 if 0 < served <= 40 * (ms // 1000 + 2) else 1)
+PY
+pass
 # A slow reader: replies the target cannot send (its pipe to mallory
 # full) must show as a gap in its sequence numbers (13.7), or mallory
 # would wait for them until the 60 s request timeout.
