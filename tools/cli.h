@@ -28,6 +28,17 @@ int cli_roster (int argc, char *argv[]);
 node_dir_t *cli_open_dir (const char *dir);
 
 /* ------------------------------------------------------------------------
+   For commands whose only options are --dir NODEDIR, --json and --help
+   (audit, peers, roster show): parse them and open the node directory.
+   Returns 0 with *dir (caller destroys), *dir_path (from argv) and *json
+   set; or -1 when the command is already over, with *exit_code: --help was
+   printed (TOOL_EXIT_OK), or a usage error or a directory that does not
+   open was reported (TOOL_EXIT_USAGE). what names the command in errors.  */
+int cli_dir_command (int argc, char *argv[], const char *usage,
+                     const char *what, node_dir_t **dir,
+                     const char **dir_path, bool *json, int *exit_code);
+
+/* ------------------------------------------------------------------------
    Resolve an entry id given as 64 hex characters or a unique prefix of at
    least 8. Returns 0 and fills id; prints an error and returns -1 if none
    or several entries match.                                                 */

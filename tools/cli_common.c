@@ -2,6 +2,7 @@
 /* cli_common: opening a node directory, resolving ids, the RED opener. */
 
 #include <ctype.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,4 +198,40 @@ cli_json_print (json_t *value, bool compact)
     int rc = printf ("%s\n", text) < 0 ? -1 : 0;
     tool_free_wiped (text, strlen (text));
     return rc;
+}
+
+int
+cli_dir_command (int argc, char *argv[], const char *usage, const char *what,
+                 node_dir_t **dir, const char **dir_path, bool *json,
+                 int *exit_code)
+{
+    static const struct option options[] = {
+        { "dir", required_argument, NULL, 'd' },
+        { "json", no_argument, NULL, 'j' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    *dir = NULL;
+    *dir_path = NULL;
+    *json = false;
+    *exit_code = TOOL_EXIT_USAGE;
+    int opt;
+    while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
+        switch (opt) {
+        case 'd': *dir_path = optarg; break;
+        case 'j': *json = true; break;
+        case 'h':
+            fputs (usage, stdout);
+            *exit_code = TOOL_EXIT_OK;
+            return -1;
+        default: fputs (usage, stderr); return -1;
+        }
+    }
+    if (!*dir_path || optind != argc) {
+        tool_error ("%s needs --dir NODEDIR", what);
+        fputs (usage, stderr);
+        return -1;
+    }
+    *dir = cli_open_dir (*dir_path);
+    return *dir ? 0 : -1;
 }

@@ -188,31 +188,13 @@ s_roster_print (const keys_roster_t *roster)
 static int
 s_show (int argc, char *argv[])
 {
-    static const struct option options[] = {
-        { "dir", required_argument, NULL, 'd' },
-        { "json", no_argument, NULL, 'j' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
-    const char *dir_path = NULL;
-    bool json = false;
-    int opt;
-    while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
-        switch (opt) {
-        case 'd': dir_path = optarg; break;
-        case 'j': json = true; break;
-        case 'h': fputs (s_usage_show, stdout); return TOOL_EXIT_OK;
-        default: fputs (s_usage_show, stderr); return TOOL_EXIT_USAGE;
-        }
-    }
-    if (!dir_path || optind != argc) {
-        tool_error ("roster show needs --dir NODEDIR");
-        fputs (s_usage_show, stderr);
-        return TOOL_EXIT_USAGE;
-    }
-    node_dir_t *dir = cli_open_dir (dir_path);
-    if (!dir)
-        return TOOL_EXIT_USAGE;
+    node_dir_t *dir;
+    const char *dir_path;
+    bool json;
+    int exit_code;
+    if (cli_dir_command (argc, argv, s_usage_show, "roster show", &dir, &dir_path, &json,
+                         &exit_code) != 0)
+        return exit_code;
     const keys_roster_t *roster = node_dir_roster (dir);
     if (json) {
         json_t *obj = s_roster_json (roster);
