@@ -70,8 +70,7 @@ repl_inflight_release (node_repl_t *self, repl_peer_t *peer)
         if (self->inflight_peer[a] == index) {
             //  Still asked in a request outstanding? Keep it then.
             bool still = false;
-            const uint8_t *author = keys_roster_member (self->roster, a)
-                                        ->card.sign_pk;
+            const uint8_t *author = self->author_pk[a];
             for (size_t r = 0; r < peer->nreq && !still; r++)
                 for (size_t k = 0; k < peer->req[r].count && !still; k++)
                     still = !memcmp (peer->req[r].ranges[k].author, author,
@@ -118,7 +117,7 @@ s_on_roster (node_repl_t *self, repl_peer_t *peer, bool out,
               "roster version %" PRIu64 " from %s verified and "
               "in force",
               version, peer->member.card.name);
-    self->switch_pending = true;
+    node_repl_roster_switched (self);
 }
 
 //  --------------------------------------------------------------------------
@@ -426,7 +425,9 @@ void
 node_repl_handle (node_repl_t *self, zsock_t *sock)
 {
     assert (self);
-    if (!self->transport)
+    //  A roster switch is pending: the sockets are about to be rebuilt
+    //  and sessions restart; read nothing more from the old ones.
+    if (!self->transport || self->switch_pending)
         return;
     zsock_t *router = node_transport_router (self->transport);
     for (int n = 0; n < NODE_REPL_PER_WAKE
@@ -534,8 +535,10 @@ s_teardown (node_repl_t *self)
     self->peer_count = 0;
     free (self->inflight_peer);
     free (self->inflight_upto);
+    free (self->author_pk);
     self->inflight_peer = NULL;
     self->inflight_upto = NULL;
+    self->author_pk = NULL;
     self->author_count = 0;
     node_transport_destroy (&self->transport);
 }
@@ -592,10 +595,16 @@ s_build (node_repl_t *self, char *err, size_t errlen)
     self->peers = calloc (n, sizeof *self->peers);
     self->inflight_peer = malloc (n * sizeof (int));
     self->inflight_upto = calloc (n, sizeof (uint64_t));
-    assert (self->peers && self->inflight_peer && self->inflight_upto);
+    self->author_pk = malloc (n * PROTO_PK_BYTES);
+    assert (self->peers && self->inflight_peer && self->inflight_upto
+            && self->author_pk);
     self->author_count = n;
-    for (size_t a = 0; a < n; a++)
+    for (size_t a = 0; a < n; a++) {
         self->inflight_peer[a] = -1;
+        memcpy (self->author_pk[a],
+                keys_roster_member (self->roster, a)->card.sign_pk,
+                PROTO_PK_BYTES);
+    }
     for (size_t i = 0; i < n; i++) {
         const keys_member_t *m = keys_roster_member (self->roster, i);
         if (!memcmp (m->card.sign_pk, self->self_pk, PROTO_PK_BYTES))
@@ -626,16 +635,22 @@ void
 node_repl_roster_switched (node_repl_t *self)
 {
     assert (self);
+    //  node_dir_apply_roster freed the roster we borrowed: take the new
+    //  one at once. Until the switch, no frame is read (node_repl_handle)
+    //  and nothing is planned; sessions keep their member copies.
+    self->roster = node_dir_roster (self->node);
+    keys_roster_hash (self->roster, self->roster_hash);
     self->switch_pending = true;
 }
 
 static void
 s_switch (node_repl_t *self)
 {
-    self->switch_pending = false;
     //  Store what was received under the old roster first (authors are
-    //  checked against the new one as they are stored).
+    //  checked against the new one as they are stored); switch_pending
+    //  stays set meanwhile, so nothing is planned with stale sessions.
     repl_jobs_done (self, true);
+    self->switch_pending = false;
     //  Close everything and start again with the new roster: the ROUTER is
     //  re-bound, so a removed member's live connection ends (libzmq keeps
     //  established connections after a ZAP change), and every session

@@ -366,15 +366,14 @@ s_peer_head (const repl_peer_t *peer, const uint8_t *author)
 void
 repl_plan (node_repl_t *self)
 {
-    if (self->removed)
+    if (self->removed || self->switch_pending)
         return;
     size_t authors = self->author_count;
     uint64_t *mine = calloc (authors ? authors : 1, sizeof *mine);
     bool *frozen = calloc (authors ? authors : 1, sizeof *frozen);
     assert (mine && frozen);
     for (size_t a = 0; a < authors; a++) {
-        const uint8_t *pk = keys_roster_member (self->roster, a)
-                                ->card.sign_pk;
+        const uint8_t *pk = self->author_pk[a];
         if (node_store_head (self->store, pk, &mine[a], NULL) != 0)
             mine[a] = 0;
     }
@@ -396,8 +395,7 @@ repl_plan (node_repl_t *self)
                 int owner = self->inflight_peer[a];
                 if (owner >= 0 && (size_t) owner != p)
                     continue;
-                const uint8_t *pk = keys_roster_member (self->roster, a)
-                                        ->card.sign_pk;
+                const uint8_t *pk = self->author_pk[a];
                 if (!memcmp (pk, self->self_pk, PROTO_PK_BYTES))
                     continue;
                 uint64_t from = mine[a] + 1;
@@ -501,6 +499,8 @@ s_encode_payloads (void *arg, uint32_t seq, uint8_t *buf, size_t cap)
 void
 repl_fetch_payloads (node_repl_t *self)
 {
+    if (self->switch_pending)
+        return;
     s_missing_t m = { .self = self, .now = repl_now () };
     m.ids = malloc (PROTO_WIRE_PAYLOADS_MAX * PROTO_HASH_BYTES);
     assert (m.ids);

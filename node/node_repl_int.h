@@ -123,6 +123,8 @@ struct _node_repl_t {
     //  Per author (index in the roster): who we are fetching it from.
     int *inflight_peer; /* -1: nobody                        */
     uint64_t *inflight_upto;
+    uint8_t (*author_pk)[PROTO_PK_BYTES]; /* the authors, copied: the
+                                             roster may change under us   */
     size_t author_count;
     zhashx_t *wanted; /* id hex -> repl_wanted_t              */
     proto_wire_writer_t *writer;
