@@ -20,7 +20,7 @@ import json, sys; print(json.load(sys.stdin)["version"])'
 at_version () { [ "$(roster_version "$1")" = "$2" ]; }
 
 prev="$C/roster"
-ROUNDS=${KILL_ROUNDS:-8}
+ROUNDS=${KILL_ROUNDS:-5}
 for round in $(seq 1 "$ROUNDS"); do
     v=$((round + 1))
     # The next version: the finance group alternates, so each differs.
@@ -54,7 +54,7 @@ for round in $(seq 1 "$ROUNDS"); do
     [ "$got" = "$v" ] || "$CLI" roster apply --dir nodes/water "$prev" \
         >/dev/null 2>&1 || true
     for n in "${NODES[@]}"; do
-        wait_for 30 "round $round: $n on version $v" at_version "$n" "$v"
+        wait_for 60 "round $round: $n on version $v" at_version "$n" "$v"
     done
     [ "$(state water "$ID")" = readable ] || fail "round $round: lost $ID"
     pass
