@@ -438,7 +438,6 @@ typedef struct {
     size_t peer_index;
     uint8_t (*ids)[PROTO_HASH_BYTES];
     size_t count;
-    size_t seen;
     int64_t now;
 } s_missing_t;
 
@@ -453,7 +452,6 @@ s_missing_visit (const node_entry_t *e, void *arg)
 {
     s_missing_t *m = arg;
     node_repl_t *self = m->self;
-    m->seen++;
     //  Would this peer hold it? Only if it may receive it itself.
     if (keys_disclosure_payload (self->roster, &e->header,
                                  m->peer->member.card.sign_pk)
@@ -504,7 +502,6 @@ repl_fetch_payloads (node_repl_t *self)
     s_missing_t m = { .self = self, .now = repl_now () };
     m.ids = malloc (PROTO_WIRE_PAYLOADS_MAX * PROTO_HASH_BYTES);
     assert (m.ids);
-    bool any = false;
     for (size_t p = 0; p < self->peer_count; p++) {
         repl_peer_t *peer = &self->peers[p];
         if (!repl_may_request (peer)
@@ -513,10 +510,7 @@ repl_fetch_payloads (node_repl_t *self)
         m.peer = peer;
         m.peer_index = p;
         m.count = 0;
-        m.seen = 0;
         node_store_scan_missing (self->store, s_missing_visit, &m);
-        if (m.seen)
-            any = true;
         if (m.count == 0)
             continue;
         qsort (m.ids, m.count, PROTO_HASH_BYTES, s_id_cmp);
@@ -533,7 +527,6 @@ repl_fetch_payloads (node_repl_t *self)
         }
     }
     free (m.ids);
-    (void) any;
     self->wanted_dirty = false;
 }
 
