@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MPL-2.0
 # test_keys_share: k-of-n key backup end to end, as custodians run it in a
-# key ceremony: split a passphrase-protected key 3 of 5, recover it from
-# three shares, and the mistakes people make (too few shares, a mistyped
-# character, shares of two splits, the same share twice, overwriting).
+# key ceremony: split a passphrase-protected key 3 of 5, recover the same
+# key from every 3 of the 5 shares and nothing from any 2, and the mistakes
+# people make (too few shares, a mistyped character, shares of two splits,
+# the same share twice, overwriting).
 . "$(dirname "$0")/lib.sh"
 cd "$SCRATCH"
 
@@ -95,6 +96,43 @@ expect 1 "$KEYS" recover --out two.key --no-passphrase \
     shares/share-01-of-05.txt shares/share-03-of-05.txt
 contains "2 of 3 shares"
 [ ! -e two.key ] || fail "two shares wrote a key"
+pass
+
+# Every 3 of the 5 (all 10 subsets) rebuild the same key, and every 2 of
+# the 5 (all 10 pairs) rebuild nothing. Same key: the fingerprint, and
+# (since Ed25519 signatures are deterministic) a signature over the same
+# roster draft, byte for byte the one the original key makes.
+expect 0 "$KEYS" roster draft --threshold 1 --card telecom/node.card \
+    --out one.draft
+expect 0 "$KEYS" roster sign --key telecom/node.key --passphrase-file pass \
+    --yes --out original.sig one.draft
+subsets=0
+for i in 1 2 3 4 5; do
+    for j in $(seq $((i + 1)) 5); do
+        for k in $(seq $((j + 1)) 5); do
+            s=$i$j$k
+            expect 0 "$KEYS" recover --out "sub-$s.key" --no-passphrase \
+                shares/share-0{$i,$j,$k}-of-05.txt
+            contains "fingerprint $FPR"
+            contains "3 of its 5 shares"
+            expect 0 "$KEYS" roster sign --key "sub-$s.key" --yes \
+                --out "sub-$s.sig" one.draft
+            cmp -s original.sig "sub-$s.sig" \
+                || fail "shares $i $j $k rebuild another key"
+            pass
+            subsets=$((subsets + 1))
+        done
+        expect 1 "$KEYS" recover --out "pair-$i$j.key" --no-passphrase \
+            "shares/share-0$j-of-05.txt" "shares/share-0$i-of-05.txt"
+        contains "2 of 3 shares"
+        contains "give 1 more"
+        lacks "recovered the key"
+        [ ! -e "pair-$i$j.key" ] || fail "shares $i $j wrote a key"
+        pass
+        subsets=$((subsets + 1))
+    done
+done
+[ "$subsets" = 20 ] || fail "tried $subsets subsets, not 10 + 10"
 pass
 
 # A hand-copied share with one mistyped digit is named, file and line.
