@@ -39,7 +39,10 @@ draft () {
 
 # sigline SIGFILE: the roster signature line of a signature file (4.1, 5).
 sigline () {
-    echo "signature: $(sed -n 's/^sign-key: //p' "$1") $(sed -n 's/^signature: //p' "$1")"
+    local pk sig
+    pk=$(sed -n 's/^sign-key: //p' "$1")
+    sig=$(sed -n 's/^signature: //p' "$1")
+    echo "signature: $pk $sig"
 }
 
 # hand OUT NAME WHO...: a roster built by hand, as combine would but
@@ -133,8 +136,9 @@ expect 1 "$KEYS" roster verify "$C/roster" v3
 contains "versions go up by exactly one"
 
 # --- The table, against the node at version 1 ------------------------------
-# snapshot NAME: what must not change when apply refuses: the roster in force, the
-# version 'roster show' reports, and the kept versions in rosters/.
+# snapshot NAME: what must not change when apply refuses: the roster in
+# force, the version 'roster show' reports, and the kept versions in
+# rosters/ (every file of the node but its store and lock).
 snapshot () {
     cp node/roster "$1.roster"
     "$CLI" roster show --dir node --json > "$1.json" \
