@@ -12,5 +12,6 @@
 #include "keys_sigfile.h"
 #include "keys_share.h"
 #include "keys_transcript.h"
+#include "keys_notice.h"
 
 #endif

@@ -28,7 +28,8 @@ keys_disclosure_payload (const keys_roster_t *roster,
     assert (header);
     assert (member_pk);
 
-    if (!keys_roster_member_by_key (roster, member_pk))
+    //  Not a member, or a revoked key that may be in an attacker's hands.
+    if (!keys_roster_member_active (roster, member_pk))
         return KEYS_DISCLOSE_NONE;
     if (!proto_level_valid ((int) header->level))
         return KEYS_DISCLOSE_NONE;

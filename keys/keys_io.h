@@ -5,6 +5,7 @@
 #define KEYS_IO_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Characters of an untrusted value shown in an error message; a buffer for
    keys_io_quote needs KEYS_IO_QUOTE_MAX + 4 bytes.                          */
@@ -36,5 +37,21 @@ void
    KEYS_IO_QUOTE_MAX + 4 bytes. Returns out.                                 */
 const char *
     keys_io_quote (char *out, const char *value, size_t len);
+
+/* Length of a UTC time "YYYY-MM-DDTHH:MM:SSZ" (transcripts, rosters).     */
+#define KEYS_IO_UTC_LEN 20
+
+/* ------------------------------------------------------------------------
+   Parse value[0..len) as a strict UTC time "YYYY-MM-DDTHH:MM:SSZ" (years
+   1970..9999, no leap second) into seconds since the epoch. Returns 0 or
+   -1.                                                                       */
+int
+    keys_io_parse_utc (const char *value, size_t len, int64_t *out);
+
+/* ------------------------------------------------------------------------
+   Format seconds since the epoch (0 .. 9999-12-31T23:59:59Z) as UTC text
+   into out (KEYS_IO_UTC_LEN + 1 bytes). Returns 0 or -1.                    */
+int
+    keys_io_format_utc (int64_t time, char out[KEYS_IO_UTC_LEN + 1]);
 
 #endif

@@ -66,6 +66,13 @@ struct _keys_roster_t {
     s_sig_t *sigs;                           /* sorted by pk, distinct       */
     size_t sig_count;
     size_t sig_cap;
+    keys_retired_t *retired;                 /* sorted by pk, distinct       */
+    size_t retired_count;
+    size_t retired_cap;
+    /* Not part of the text: keys revoked by self-signed revocations the
+       node holds (keys_notice), applied after loading.                      */
+    uint8_t (*revoked)[PROTO_PK_BYTES];
+    size_t revoked_count;
 };
 
 /* ------------------------------------------------------------------------
@@ -174,6 +181,8 @@ keys_roster_destroy (keys_roster_t **self_p)
             s_group_destroy (&self->groups[i]);
         free (self->members);
         free (self->sigs);
+        free (self->retired);
+        free (self->revoked);
         free (self);
         *self_p = NULL;
     }
@@ -249,6 +258,14 @@ keys_roster_dup_body (const keys_roster_t *self)
         memcpy (copy->members, self->members,
                 self->member_count * sizeof (keys_member_t));
         copy->member_count = copy->member_cap = self->member_count;
+    }
+    if (self->retired_count) {
+        copy->retired = malloc (self->retired_count * sizeof (keys_retired_t));
+        if (!copy->retired)
+            goto fail;
+        memcpy (copy->retired, self->retired,
+                self->retired_count * sizeof (keys_retired_t));
+        copy->retired_count = copy->retired_cap = self->retired_count;
     }
     for (size_t g = 0; g < self->group_count; g++) {
         s_group_t *group = calloc (1, sizeof *group);
@@ -450,6 +467,16 @@ s_member_check (const keys_roster_t *self, const keys_card_t *card,
                                                    KEYS_ENDPOINT_MAX + 1)));
             return -1;
         }
+    const keys_retired_t *retired = keys_roster_retired_by_key (self,
+                                                                card->sign_pk);
+    if (retired) {
+        keys_io_error (err, errlen,
+                       "sign-key of \"%s\" was retired (it was the key of "
+                       "\"%s\"): a retired key is never admitted again; "
+                       "generate a new key",
+                       card->name, retired->name);
+        return -1;
+    }
     for (size_t i = 0; i < self->member_count; i++) {
         const keys_card_t *other = &self->members[i].card;
         if (!strcasecmp (other->name, card->name)) {
@@ -697,6 +724,132 @@ keys_roster_set_threshold (keys_roster_t *self, unsigned threshold)
     self->threshold = threshold;
 }
 
+/* Insert at the sorted place (the caller checked it is new). 0 or -1.      */
+static int
+s_retired_insert (keys_roster_t *self, const keys_retired_t *retired)
+{
+    if (self->retired_count == self->retired_cap) {
+        size_t cap = self->retired_cap ? 2 * self->retired_cap : 8;
+        keys_retired_t *more = realloc (self->retired, cap * sizeof *more);
+        if (!more)
+            return -1;
+        self->retired = more;
+        self->retired_cap = cap;
+    }
+    size_t at = self->retired_count;
+    while (at > 0 && memcmp (self->retired[at - 1].sign_pk, retired->sign_pk,
+                             PROTO_PK_BYTES) > 0)
+        at--;
+    memmove (&self->retired[at + 1], &self->retired[at],
+             (self->retired_count - at) * sizeof (keys_retired_t));
+    self->retired[at] = *retired;
+    self->retired_count++;
+    return 0;
+}
+
+int
+keys_roster_retire (keys_roster_t *self, const uint8_t pk[PROTO_PK_BYTES],
+                    const char *name, int64_t until, char *err, size_t errlen)
+{
+    assert (self);
+    assert (pk);
+    assert (name);
+    char when[KEYS_IO_UTC_LEN + 1];
+    if (!keys_name_valid (name) || strlen (name) > KEYS_NAME_MAX
+        || keys_io_format_utc (until, when) != 0) {
+        keys_io_error (err, errlen, "cannot retire a key of \"%s\" at that "
+                       "time", name);
+        return -1;
+    }
+    if (keys_roster_member_by_key (self, pk)) {
+        keys_io_error (err, errlen, "the key of \"%s\" is still a member's: "
+                       "remove or rotate it first", name);
+        return -1;
+    }
+    if (keys_roster_retired_by_key (self, pk))
+        return 0;                       //  retired already: the first time holds
+    if (self->retired_count == KEYS_ROSTER_MAX_RETIRED) {
+        keys_io_error (err, errlen, "the roster already lists %d retired keys",
+                       KEYS_ROSTER_MAX_RETIRED);
+        return -1;
+    }
+    keys_retired_t retired;
+    memset (&retired, 0, sizeof retired);
+    memcpy (retired.sign_pk, pk, PROTO_PK_BYTES);
+    snprintf (retired.name, sizeof retired.name, "%s", name);
+    retired.until = until;
+    if (s_retired_insert (self, &retired) != 0) {
+        keys_io_error (err, errlen, "out of memory");
+        return -1;
+    }
+    s_clear_signatures (self);
+    return 0;
+}
+
+size_t
+keys_roster_retired_count (const keys_roster_t *self)
+{
+    assert (self);
+    return self->retired_count;
+}
+
+const keys_retired_t *
+keys_roster_retired (const keys_roster_t *self, size_t index)
+{
+    assert (self);
+    return index < self->retired_count ? &self->retired[index] : NULL;
+}
+
+const keys_retired_t *
+keys_roster_retired_by_key (const keys_roster_t *self,
+                            const uint8_t pk[PROTO_PK_BYTES])
+{
+    assert (self);
+    assert (pk);
+    for (size_t i = 0; i < self->retired_count; i++)
+        if (!memcmp (self->retired[i].sign_pk, pk, PROTO_PK_BYTES))
+            return &self->retired[i];
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------
+   Revocations in force (runtime only).                                      */
+int
+keys_roster_revoke (keys_roster_t *self, const uint8_t pk[PROTO_PK_BYTES])
+{
+    assert (self);
+    assert (pk);
+    if (keys_roster_revoked (self, pk))
+        return 0;
+    uint8_t (*more)[PROTO_PK_BYTES] = realloc (
+        self->revoked, (self->revoked_count + 1) * sizeof *more);
+    if (!more)
+        return -1;
+    self->revoked = more;
+    memcpy (self->revoked[self->revoked_count++], pk, PROTO_PK_BYTES);
+    return 0;
+}
+
+bool
+keys_roster_revoked (const keys_roster_t *self,
+                     const uint8_t pk[PROTO_PK_BYTES])
+{
+    assert (self);
+    assert (pk);
+    for (size_t i = 0; i < self->revoked_count; i++)
+        if (!memcmp (self->revoked[i], pk, PROTO_PK_BYTES))
+            return true;
+    return false;
+}
+
+const keys_member_t *
+keys_roster_member_active (const keys_roster_t *self,
+                           const uint8_t pk[PROTO_PK_BYTES])
+{
+    return keys_roster_revoked (self, pk) ? NULL
+                                          : keys_roster_member_by_key (self, pk);
+}
+
 /* ------------------------------------------------------------------------
    Formatting: the one encoding. The body is the header lines, the member
    blocks in name order and the group lines in name order; signature lines
@@ -743,6 +896,14 @@ keys_roster_format (const keys_roster_t *self, bool with_sigs, size_t *len)
         for (size_t i = 0; i < self->groups[g]->count; i++)
             s_buf_add (&buf, " %s", self->groups[g]->names[i]);
         s_buf_add (&buf, "\n");
+    }
+    for (size_t i = 0; i < self->retired_count; i++) {
+        char when[KEYS_IO_UTC_LEN + 1];
+        if (keys_io_format_utc (self->retired[i].until, when) != 0)
+            buf.failed = true;
+        proto_hex_encode (hex, self->retired[i].sign_pk, PROTO_PK_BYTES);
+        s_buf_add (&buf, "retired: %s %s %s\n", hex, when,
+                   self->retired[i].name);
     }
     for (size_t s = 0; with_sigs && s < self->sig_count; s++) {
         char pk_hex[S_PK_HEX_LEN + 1];
@@ -895,6 +1056,10 @@ keys_roster_verify (const keys_roster_t *self, const keys_roster_t *prev,
                 bad = sig;
             continue;
         }
+        //  A revoked key may be in an attacker's hands: it never counts.
+        if (keys_roster_revoked (self, sig->pk)
+            || (prev && keys_roster_revoked (prev, sig->pk)))
+            continue;
         if (keys_roster_member_by_key (self, sig->pk))
             counts->own++;
         if (prev && keys_roster_member_by_key (prev, sig->pk))
@@ -946,8 +1111,8 @@ keys_roster_verify (const keys_roster_t *self, const keys_roster_t *prev,
         }
         if (counts->prev < counts->prev_needed) {
             keys_io_error (err, errlen,
-                           "version %" PRIu64 " is signed by %zu of the %zu "
-                           "members of version %" PRIu64 " it needs",
+                           "version %" PRIu64 " has %zu of %zu signatures "
+                           "needed from the members of version %" PRIu64,
                            self->version, counts->prev, counts->prev_needed,
                            prev->version);
             return -1;
@@ -956,8 +1121,8 @@ keys_roster_verify (const keys_roster_t *self, const keys_roster_t *prev,
     if (counts->own < counts->own_needed) {
         keys_io_error (err, errlen,
                        "version %" PRIu64
-                       " is signed by %zu of the %zu of its own "
-                       "members it needs",
+                       " has %zu of %zu signatures needed from its "
+                       "own members",
                        self->version, counts->own, counts->own_needed);
         return -1;
     }
@@ -1320,6 +1485,50 @@ s_parse_group (s_reader_t *r, keys_roster_t *self)
     return 0;
 }
 
+/* One "retired: PK UTC-TIME NAME" line.                                     */
+static int
+s_parse_retired (s_reader_t *r, keys_roster_t *self)
+{
+    keys_retired_t retired;
+    memset (&retired, 0, sizeof retired);
+    size_t name_at = S_PK_HEX_LEN + 1 + KEYS_IO_UTC_LEN + 1;
+    size_t name_len = r->value_len > name_at ? r->value_len - name_at : 0;
+    if (name_len == 0 || name_len > KEYS_NAME_MAX
+        || r->value[S_PK_HEX_LEN] != ' '
+        || r->value[name_at - 1] != ' '
+        || s_hex_decode (retired.sign_pk, PROTO_PK_BYTES, r->value,
+                         S_PK_HEX_LEN)
+        || keys_io_parse_utc (r->value + S_PK_HEX_LEN + 1, KEYS_IO_UTC_LEN,
+                              &retired.until))
+        return s_bad_value (r, "is not \"<64 hex key> <YYYY-MM-DDTHH:MM:SSZ> "
+                               "<name>\"");
+    memcpy (retired.name, r->value + name_at, name_len);
+    if (!keys_name_valid (retired.name))
+        return s_bad_value (r, "names an invalid member name");
+    if (self->retired_count == KEYS_ROSTER_MAX_RETIRED) {
+        keys_io_error (r->err, r->errlen, "line %u: more than %d retired keys",
+                       r->line, KEYS_ROSTER_MAX_RETIRED);
+        return -1;
+    }
+    if (self->retired_count > 0
+        && memcmp (self->retired[self->retired_count - 1].sign_pk,
+                   retired.sign_pk, PROTO_PK_BYTES) >= 0) {
+        keys_io_error (r->err, r->errlen,
+                       "line %u: retired key is not in order or repeated "
+                       "(sorted by key, one line per key)",
+                       r->line);
+        return -1;
+    }
+    if (keys_roster_member_by_key (self, retired.sign_pk))
+        return s_bad_value (r, "retires the key of a current member");
+    if (s_retired_insert (self, &retired) != 0) {
+        keys_io_error (r->err, r->errlen, "out of memory");
+        return -1;
+    }
+    s_take (r);
+    return 0;
+}
+
 /* One "signature: PK SIG" line.                                             */
 static int
 s_parse_signature (s_reader_t *r, keys_roster_t *self)
@@ -1443,6 +1652,11 @@ keys_roster_parse (const char *text, size_t len, char *err, size_t errlen)
             goto fail;
     if (rc < 0)
         goto fail;
+    while (s_next_is (&r, "retired", &rc))
+        if (s_parse_retired (&r, self) != 0)
+            goto fail;
+    if (rc < 0)
+        goto fail;
     while (s_next_is (&r, "signature", &rc))
         if (s_parse_signature (&r, self) != 0)
             goto fail;
@@ -1452,7 +1666,7 @@ keys_roster_parse (const char *text, size_t len, char *err, size_t errlen)
         keys_io_error (
             err, errlen,
             "line %u: unexpected \"%s\" here (after the members come "
-            "groups, then signatures, then the end)",
+            "groups, retired keys, signatures, then the end)",
             r.line, r.field);
         goto fail;
     }
@@ -1930,7 +2144,7 @@ keys_roster_test (bool verbose)
     assert (keys_roster_signature_count (r1) == 4);
     assert (keys_roster_verify (r1, NULL, &counts, err, sizeof err) == -1);
     assert (counts.own == 2 && counts.own_needed == 3);
-    assert (strstr (err, "signed by 2 of the 3"));
+    assert (strstr (err, "has 2 of 3 signatures needed"));
     s_test_sign (r1, key[SEC], 0);
     assert (keys_roster_verify (r1, NULL, &counts, err, sizeof err) == 0);
     assert (counts.own == 3);
@@ -2245,7 +2459,7 @@ keys_roster_test (bool verbose)
     assert (keys_roster_verify (r2, r1, &counts, err, sizeof err) == -1);
     assert (counts.prev == 2 && counts.prev_needed == 3);
     assert (counts.own == 1 && counts.own_needed == 2);
-    assert (strstr (err, "signed by 2 of the 3 members of version 1"));
+    assert (strstr (err, "has 2 of 3 signatures needed from the members of version 1"));
     s_test_sign (r2, key[SEC], 0);
     assert (keys_roster_verify (r2, r1, &counts, err, sizeof err) == 0);
     assert (counts.prev == 3 && counts.own == 2);
@@ -2264,7 +2478,7 @@ keys_roster_test (bool verbose)
         assert (keys_roster_verify (r2b, r1, &counts, err, sizeof err)
                 == -1);
         assert (counts.prev == 3 && counts.own == 2 && counts.own_needed == 3);
-        assert (strstr (err, "signed by 2 of the 3 of its own members"));
+        assert (strstr (err, "has 2 of 3 signatures needed from its own members"));
         /* New met, old not: GAS is new, so GAS, BANK, SEC make 3 of version
            2 but 2 of version 1.                                            */
         keys_roster_destroy (&r2b);
@@ -2276,7 +2490,7 @@ keys_roster_test (bool verbose)
         assert (keys_roster_verify (r2b, r1, &counts, err, sizeof err)
                 == -1);
         assert (counts.prev == 2 && counts.own == 3);
-        assert (strstr (err, "of the 3 members of version 1"));
+        assert (strstr (err, "has 2 of 3 signatures needed from the members of version 1"));
         keys_roster_destroy (&r2b);
     }
 
@@ -2292,6 +2506,92 @@ keys_roster_test (bool verbose)
     s_test_sign (r3, key[TEL], 0);
     assert (keys_roster_verify (r3, r2, &counts, err, sizeof err) == 0);
     assert (counts.prev == 2 && counts.own == 3);
+
+    {
+        /* Retired keys: a removed member's key is retired with the time of
+           the change, written in key order, parsed back, refused for a
+           current member, and never admitted again.                        */
+        keys_roster_t *r4 = keys_roster_dup_body (r3);
+        assert (r4 && keys_roster_follow (r4, r3, err, sizeof err) == 0);
+        const keys_card_t *gone = NULL;
+        for (size_t i = 0; i < keys_roster_member_count (r3) && !gone; i++) {
+            const keys_card_t *c = &keys_roster_member (r3, i)->card;
+            if (strcmp (c->name, card[TEL].name)
+                && strcmp (c->name, card[GAS].name)
+                && strcmp (c->name, card[RAIL].name))
+                gone = c;
+        }
+        assert (gone);
+        keys_card_t gone_card = *gone;
+        int64_t when = 1795392000;                  /* 2026-11-23T00:00:00Z */
+        assert (keys_roster_retire (r4, gone_card.sign_pk, gone_card.name,
+                                    when, err, sizeof err)
+                == -1);
+        assert (strstr (err, "still a member"));
+        assert (keys_roster_remove_member (r4, gone_card.name, err,
+                                           sizeof err)
+                == 0);
+        assert (keys_roster_retire (r4, gone_card.sign_pk, gone_card.name,
+                                    when, err, sizeof err)
+                == 0);
+        assert (keys_roster_retire (r4, gone_card.sign_pk, gone_card.name,
+                                    when + 60, err, sizeof err)
+                == 0);
+        assert (keys_roster_retired_count (r4) == 1);
+        assert (keys_roster_retired_by_key (r4, gone_card.sign_pk)->until
+                == when);
+        assert (keys_roster_add_member (r4, &gone_card, NULL, err, sizeof err)
+                == -1);
+        assert (strstr (err, "retired"));
+        s_test_sign (r4, key[GAS], 0);
+        s_test_sign (r4, key[RAIL], 0);
+        s_test_sign (r4, key[TEL], 0);
+        assert (keys_roster_verify (r4, r3, &counts, err, sizeof err) == 0);
+        size_t r4_len;
+        char *r4_text = keys_roster_format (r4, true, &r4_len);
+        assert (r4_text && strstr (r4_text, " 2026-11-23T00:00:00Z "));
+        keys_roster_t *reparsed = keys_roster_parse (r4_text, r4_len, err,
+                                                  sizeof err);
+        assert (reparsed && keys_roster_retired_count (reparsed) == 1);
+        assert (!strcmp (keys_roster_retired (reparsed, 0)->name,
+                         gone_card.name));
+        keys_roster_destroy (&reparsed);
+        /* A retired line for a current member's key is refused.             */
+        char pk_hex[S_PK_HEX_LEN + 1];
+        proto_hex_encode (pk_hex, gone_card.sign_pk, PROTO_PK_BYTES);
+        char tel_hex[S_PK_HEX_LEN + 1];
+        proto_hex_encode (tel_hex, keys_secret_sign_pk (key[TEL]),
+                          PROTO_PK_BYTES);
+        char *forged = strdup (r4_text);
+        char *at = strstr (forged, pk_hex);
+        assert (at && strstr (forged, "\nretired: ") + 10 == at);
+        memcpy (at, tel_hex, S_PK_HEX_LEN);
+        assert (!keys_roster_parse (forged, r4_len, err, sizeof err));
+        free (forged);
+        free (r4_text);
+
+        /* Revocation: a revoked key is no active member, and its
+           signature no longer counts, in either version.                    */
+        const uint8_t *tel_pk = keys_secret_sign_pk (key[TEL]);
+        keys_roster_t *r3_copy = keys_roster_dup_body (r3);
+        assert (r3_copy);
+        assert (keys_roster_member_active (r3_copy, tel_pk));
+        assert (keys_roster_revoke (r3_copy, tel_pk) == 0);
+        assert (keys_roster_revoke (r3_copy, tel_pk) == 0);
+        assert (keys_roster_revoked (r3_copy, tel_pk));
+        assert (!keys_roster_member_active (r3_copy, tel_pk));
+        assert (keys_roster_member_by_key (r3_copy, tel_pk));
+        assert (keys_roster_verify (r4, r3_copy, &counts, err, sizeof err)
+                == -1);
+        assert (counts.prev == 2 && counts.own == 2);
+        /* Not part of the text: the hash is unchanged.                     */
+        uint8_t h1[PROTO_HASH_BYTES], h2[PROTO_HASH_BYTES];
+        assert (keys_roster_hash (r3, h1) == 0
+                && keys_roster_hash (r3_copy, h2) == 0);
+        assert (!memcmp (h1, h2, PROTO_HASH_BYTES));
+        keys_roster_destroy (&r3_copy);
+        keys_roster_destroy (&r4);
+    }
 
     /* Chains: good, then each kind of broken link with its index.          */
     keys_roster_t *chain[4] = { r1, r2, r3, NULL };

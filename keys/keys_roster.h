@@ -36,6 +36,7 @@
 #define KEYS_ROSTER_MAX_SIGS 512
 #define KEYS_ROSTER_MAX_BYTES (1024 * 1024)
 #define KEYS_ROSTER_CHAIN_MAX 1024
+#define KEYS_ROSTER_MAX_RETIRED 1024
 
 typedef struct _keys_roster_t keys_roster_t;
 
@@ -43,6 +44,14 @@ typedef struct {
     keys_card_t card;                     /* name, sector, keys, endpoints  */
     char roles[KEYS_ROLES_MAX + 1];       /* comma list, may be empty       */
 } keys_member_t;
+
+/* A key that a roster change retired (rotated out, or its member removed):
+   its entries stay valid up to `until`; later ones are refused.            */
+typedef struct {
+    uint8_t sign_pk[PROTO_PK_BYTES];      /* the retired Ed25519 key        */
+    int64_t until;                        /* UTC seconds: the change's time */
+    char name[KEYS_NAME_MAX + 1];         /* whose key it was (for people)  */
+} keys_retired_t;
 
 /* Signature counts from a verification, for messages like "10 of 11".      */
 typedef struct {
@@ -88,6 +97,37 @@ int keys_roster_set_group (keys_roster_t *self, const char *group,
                            const char *const *names, size_t n, char *err,
                            size_t errlen);
 void keys_roster_set_threshold (keys_roster_t *self, unsigned threshold);
+
+/* ------------------------------------------------------------------------
+   Record in a draft that key pk (of the member `name`, now removed or
+   rotated) is retired as of `until` (UTC seconds): nodes keep accepting
+   its entries stamped up to then and refuse later ones, and the key can
+   never be admitted again. Returns 0 (also if already retired: the first
+   time holds), or -1 with a reason (pk is a current member's key, bad
+   name or time, too many).                                                  */
+int keys_roster_retire (keys_roster_t *self, const uint8_t pk[PROTO_PK_BYTES],
+                        const char *name, int64_t until, char *err,
+                        size_t errlen);
+size_t keys_roster_retired_count (const keys_roster_t *self);
+const keys_retired_t *keys_roster_retired (const keys_roster_t *self,
+                                           size_t index);
+const keys_retired_t *keys_roster_retired_by_key (
+    const keys_roster_t *self, const uint8_t pk[PROTO_PK_BYTES]);
+
+/* ------------------------------------------------------------------------
+   Revocations in force. A node applies every self-revocation it holds
+   (keys_notice) to the roster it loads: a revoked key is no active member
+   (keys_roster_member_active returns NULL for it), its signatures never
+   count in keys_roster_verify, and it stays revoked whatever the roster
+   says. Not part of the roster text or its hash. _revoke returns 0, or -1
+   if memory runs out.                                                       */
+int keys_roster_revoke (keys_roster_t *self, const uint8_t pk[PROTO_PK_BYTES]);
+bool keys_roster_revoked (const keys_roster_t *self,
+                          const uint8_t pk[PROTO_PK_BYTES]);
+/* The member with sign key pk if it is not revoked, else NULL: what every
+   decision of a node (admission, authorship, disclosure) asks.              */
+const keys_member_t *keys_roster_member_active (
+    const keys_roster_t *self, const uint8_t pk[PROTO_PK_BYTES]);
 
 /* ------------------------------------------------------------------------
    Parse text[0..len) (a draft, or a roster with signature lines). Returns

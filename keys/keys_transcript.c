@@ -46,7 +46,6 @@
 #define S_PK_HEX_LEN      (2 * PROTO_PK_BYTES)
 #define S_SIG_HEX_LEN     (2 * PROTO_SIG_BYTES)
 #define S_NUMBER_MAX      20       /* digits of a uint64                     */
-#define S_TIME_MAX        INT64_C (253402300799) /* 9999-12-31T23:59:59Z    */
 /* The longest line: "output: " label SP hash LF.                            */
 #define S_LINE_MAX        (8 + KEYS_TRANSCRIPT_LABEL_MAX + 1 + S_HASH_HEX_LEN)
 
@@ -188,60 +187,7 @@ keys_transcript_format_time (int64_t time,
                              char out[KEYS_TRANSCRIPT_TIME_LEN + 1])
 {
     assert (out);
-    if (time < 0 || time > S_TIME_MAX)
-        return -1;
-    time_t t = (time_t) time;
-    struct tm tm;
-    if (!gmtime_r (&t, &tm))
-        return -1;
-    if (strftime (out, KEYS_TRANSCRIPT_TIME_LEN + 1, "%Y-%m-%dT%H:%M:%SZ",
-                  &tm) != KEYS_TRANSCRIPT_TIME_LEN)
-        return -1;
-    return 0;
-}
-
-//  Days from 1970-01-01 to y-m-d (proleptic Gregorian; H. Hinnant).
-static int64_t
-s_days_from_civil (int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-//  Strict "YYYY-MM-DDTHH:MM:SSZ", years 1970..9999, no leap second.
-static int
-s_parse_time (const char *value, size_t len, int64_t *out)
-{
-    static const char *shape = "dddd-dd-ddTdd:dd:ddZ";
-    if (len != KEYS_TRANSCRIPT_TIME_LEN)
-        return -1;
-    for (size_t i = 0; i < len; i++) {
-        if (shape[i] == 'd' ? value[i] < '0' || value[i] > '9'
-                            : value[i] != shape[i])
-            return -1;
-    }
-    int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-    for (int i = 0; i < 4; i++)
-        year = year * 10 + (value[i] - '0');
-    month = (value[5] - '0') * 10 + (value[6] - '0');
-    day = (value[8] - '0') * 10 + (value[9] - '0');
-    hour = (value[11] - '0') * 10 + (value[12] - '0');
-    minute = (value[14] - '0') * 10 + (value[15] - '0');
-    second = (value[17] - '0') * 10 + (value[18] - '0');
-    static const int month_days[12]
-        = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    if (year < 1970 || month < 1 || month > 12 || day < 1
-        || day > month_days[month - 1] || (month == 2 && day == 29 && !leap)
-        || hour > 23 || minute > 59 || second > 59)
-        return -1;
-    *out = s_days_from_civil (year, month, day) * 86400 + hour * 3600
-           + minute * 60 + second;
-    return 0;
+    return keys_io_format_utc (time, out);
 }
 
 //  --------------------------------------------------------------------------
@@ -545,7 +491,7 @@ s_parse_record (s_parser_t *p, s_record_t *record)
 
     if (s_take (p, "time", &value, &len))
         return -1;
-    if (s_parse_time (value, len, &r->time) != 0) {
+    if (keys_io_parse_utc (value, len, &r->time) != 0) {
         s_fail (p, "time", value, len,
                 "expected a UTC time like 2026-11-23T10:00:00Z");
         return -1;
@@ -1309,12 +1255,12 @@ keys_transcript_test (bool verbose)
     assert (keys_transcript_format_time (t0, when) == 0);
     assert (strcmp (when, "2026-11-23T10:00:00Z") == 0);
     int64_t back;
-    assert (s_parse_time (when, strlen (when), &back) == 0 && back == t0);
-    assert (s_parse_time ("2024-02-29T00:00:00Z", 20, &back) == 0);
-    assert (s_parse_time ("2026-02-29T00:00:00Z", 20, &back) == -1);
-    assert (s_parse_time ("2026-11-23T24:00:00Z", 20, &back) == -1);
-    assert (s_parse_time ("2026-11-23T10:00:60Z", 20, &back) == -1);
-    assert (s_parse_time ("2026-11-23 10:00:00Z", 20, &back) == -1);
+    assert (keys_io_parse_utc (when, strlen (when), &back) == 0 && back == t0);
+    assert (keys_io_parse_utc ("2024-02-29T00:00:00Z", 20, &back) == 0);
+    assert (keys_io_parse_utc ("2026-02-29T00:00:00Z", 20, &back) == -1);
+    assert (keys_io_parse_utc ("2026-11-23T24:00:00Z", 20, &back) == -1);
+    assert (keys_io_parse_utc ("2026-11-23T10:00:60Z", 20, &back) == -1);
+    assert (keys_io_parse_utc ("2026-11-23 10:00:00Z", 20, &back) == -1);
     assert (keys_transcript_format_time (-1, when) == -1);
     assert (keys_transcript_text_valid ("T-CEPTOAR", 128));
     assert (keys_transcript_text_valid ("\xe5\x9b\xbd \xe4\xba\xa4", 128));

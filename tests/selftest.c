@@ -42,6 +42,7 @@ static const selftest_t s_tests[] = {
     { "keys_sigfile", keys_sigfile_test },
     { "keys_share", keys_share_test },
     { "keys_transcript", keys_transcript_test },
+    { "keys_notice", keys_notice_test },
     { "node_store", node_store_test },
     { "node_verify", node_verify_test },
     { "node_transport", node_transport_test },
