@@ -35,6 +35,8 @@ proto_reject_name (proto_reject_t reason)
         case PROTO_REJECT_FROZEN:         return "frozen";
         case PROTO_REJECT_AUDIENCE:       return "audience";
         case PROTO_REJECT_NOT_CLEARED:    return "not-cleared";
+        case PROTO_REJECT_REVOKED:        return "revoked";
+        case PROTO_REJECT_KEY_RETIRED:    return "key-retired";
         case PROTO_REJECT_STORAGE:        return "storage";
         case PROTO_REJECT_RETRACTED:      return "retracted";
     }

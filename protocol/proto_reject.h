@@ -34,6 +34,9 @@ typedef enum {
     PROTO_REJECT_AUDIENCE = 36,     /* audience names no valid member/group */
     PROTO_REJECT_NOT_CLEARED = 37,  /* plaintext payload for a node outside
                                        its audience                         */
+    PROTO_REJECT_REVOKED = 38,      /* the author's key is revoked          */
+    PROTO_REJECT_KEY_RETIRED = 39,  /* the author's key was retired by a
+                                       roster change before the entry's time*/
     /* Environment */
     PROTO_REJECT_STORAGE = 50,      /* the store could not write (disk, map)*/
     /* Replication (docs/protocol.md section 13). Reasons stay below 100:

@@ -22,6 +22,7 @@
                    (0..1056768), payload}
          PAYLOADS  count u16 (1..1024), count x id 32, strictly ascending
          ROSTER    len u32 (1..1048576), roster text
+         NOTICE    len u16 (1..4096), notice text
          ERROR     code u16 (>= 1), len u8, one line of UTF-8
 
    and the whole frame is at most PROTO_WIRE_FRAME_MAX octets. Each value
@@ -285,6 +286,25 @@ s_decode_roster (proto_wire_frame_t *self, proto_reader_t *r)
 }
 
 static proto_reject_t
+s_decode_notice (proto_wire_frame_t *self, proto_reader_t *r)
+{
+    uint16_t len;
+    const uint8_t *p;
+    if (!proto_read_u16 (r, &len))
+        return PROTO_REJECT_TRUNCATED;
+    if (len < 1)
+        return PROTO_REJECT_FIELD;
+    if (len > PROTO_WIRE_NOTICE_MAX)
+        return PROTO_REJECT_OVERSIZE;
+    if (!proto_read_take (r, len, &p))
+        return PROTO_REJECT_TRUNCATED;
+    /* The text is parsed and verified by keys_notice_parse, not here. */
+    self->notice = (const char *) p;
+    self->notice_len = len;
+    return PROTO_OK;
+}
+
+static proto_reject_t
 s_decode_error (proto_wire_frame_t *self, proto_reader_t *r)
 {
     uint8_t len;
@@ -353,6 +373,7 @@ proto_wire_decode (proto_wire_frame_t *self, const uint8_t *data, size_t size)
         case PROTO_WIRE_PAYLOADS: rc = s_decode_payloads (self, &r); break;
         case PROTO_WIRE_ROSTER:   rc = s_decode_roster (self, &r); break;
         case PROTO_WIRE_ERROR:    rc = s_decode_error (self, &r); break;
+        case PROTO_WIRE_NOTICE:   rc = s_decode_notice (self, &r); break;
     }
     if (rc != PROTO_OK)
         return rc;
@@ -556,6 +577,10 @@ proto_wire_encoded_size (proto_wire_type_t type, size_t n)
             if (n > PROTO_WIRE_TEXT_MAX)
                 return 0;
             return PROTO_WIRE_HEADER_BYTES + 2 + 1 + n;
+        case PROTO_WIRE_NOTICE:
+            if (n < 1 || n > PROTO_WIRE_NOTICE_MAX)
+                return 0;
+            return PROTO_WIRE_HEADER_BYTES + 2 + n;
         case PROTO_WIRE_ENTRIES:
             break;
     }
@@ -708,6 +733,22 @@ proto_wire_encode_roster (const char *text, size_t len, uint32_t sequence,
     s_put_header (buf, PROTO_WIRE_ROSTER, sequence);
     proto_put_u32 (buf + PROTO_WIRE_HEADER_BYTES, (uint32_t) len);
     memcpy (buf + PROTO_WIRE_HEADER_BYTES + 4, text, len);
+    return size;
+}
+
+size_t
+proto_wire_encode_notice (const char *text, size_t len, uint32_t sequence,
+                          uint8_t *buf, size_t cap)
+{
+    assert (buf || cap == 0);
+    if (sequence < 1 || !text)
+        return 0;
+    size_t size = proto_wire_encoded_size (PROTO_WIRE_NOTICE, len);
+    if (size == 0 || size > cap)
+        return 0;
+    s_put_header (buf, PROTO_WIRE_NOTICE, sequence);
+    proto_put_u16 (buf + PROTO_WIRE_HEADER_BYTES, (uint16_t) len);
+    memcpy (buf + PROTO_WIRE_HEADER_BYTES + 2, text, len);
     return size;
 }
 
@@ -877,6 +918,7 @@ proto_wire_type_name (int type)
         case PROTO_WIRE_PAYLOADS: return "PAYLOADS";
         case PROTO_WIRE_ROSTER:   return "ROSTER";
         case PROTO_WIRE_ERROR:    return "ERROR";
+        case PROTO_WIRE_NOTICE:   return "NOTICE";
     }
     return "unknown";
 }
@@ -964,6 +1006,9 @@ s_test_frame_eq (const proto_wire_frame_t *a, const proto_wire_frame_t *b)
         case PROTO_WIRE_ROSTER:
             return a->roster_len == b->roster_len
                    && !memcmp (a->roster, b->roster, a->roster_len);
+        case PROTO_WIRE_NOTICE:
+            return a->notice_len == b->notice_len
+                   && !memcmp (a->notice, b->notice, a->notice_len);
         case PROTO_WIRE_ERROR:
             return a->error_code == b->error_code
                    && a->error_text_len == b->error_text_len
@@ -1030,6 +1075,9 @@ s_test_reencode (const proto_wire_frame_t *f, uint8_t *buf, size_t cap)
         }
         case PROTO_WIRE_ROSTER:
             return proto_wire_encode_roster (f->roster, f->roster_len,
+                                             f->sequence, buf, cap);
+        case PROTO_WIRE_NOTICE:
+            return proto_wire_encode_notice (f->notice, f->notice_len,
                                              f->sequence, buf, cap);
         case PROTO_WIRE_ERROR:
             return proto_wire_encode_error (f->error_code, f->error_text,
@@ -1136,7 +1184,7 @@ proto_wire_test (bool verbose)
     assert (!strcmp (proto_wire_type_name (PROTO_WIRE_HELLO), "HELLO"));
     assert (!strcmp (proto_wire_type_name (PROTO_WIRE_ERROR), "ERROR"));
     assert (!strcmp (proto_wire_type_name (0), "unknown"));
-    assert (!strcmp (proto_wire_type_name (8), "unknown"));
+    assert (!strcmp (proto_wire_type_name (9), "unknown"));
     assert (!strcmp (proto_wire_error_name (PROTO_REJECT_TRUNCATED),
                      "truncated"));
     assert (!strcmp (proto_wire_error_name (PROTO_REJECT_RETRACTED),
@@ -1537,6 +1585,32 @@ proto_wire_test (bool verbose)
                 sizeof buf)
             == 0);
 
+    /* NOTICE: the text is carried, not interpreted; length bounded. */
+    {
+        static const char notice[] = "ceptoar-revocation: 1\n";
+        size_t nsize = proto_wire_encode_notice (notice, strlen (notice), 3,
+                                                 buf, sizeof buf);
+        assert (nsize == 10 + strlen (notice));
+        proto_wire_frame_t nf;
+        assert (proto_wire_decode (&nf, buf, nsize) == PROTO_OK);
+        assert (nf.type == PROTO_WIRE_NOTICE
+                && nf.notice_len == strlen (notice)
+                && !memcmp (nf.notice, notice, nf.notice_len));
+        assert (proto_wire_decode (&nf, buf, nsize - 1)
+                == PROTO_REJECT_TRUNCATED);
+        assert (proto_wire_encode_notice (notice, 0, 3, buf, sizeof buf)
+                == 0);
+        char big[PROTO_WIRE_NOTICE_MAX + 1];
+        memset (big, 'x', sizeof big);
+        assert (proto_wire_encode_notice (big, sizeof big, 3, buf,
+                                          sizeof buf)
+                == 0);
+        proto_put_u16 (buf + PROTO_WIRE_HEADER_BYTES,
+                       PROTO_WIRE_NOTICE_MAX + 1);
+        assert (proto_wire_decode (&nf, buf, nsize) == PROTO_REJECT_OVERSIZE);
+        proto_put_u16 (buf + PROTO_WIRE_HEADER_BYTES, 0);
+        assert (proto_wire_decode (&nf, buf, nsize) == PROTO_REJECT_FIELD);
+    }
     /* ROSTER: the text is carried, not interpreted. */
     static const char roster[] = "ceptoar-roster: 1\nversion: 2\n";
     size = proto_wire_encode_roster (roster, strlen (roster), 15, buf,
@@ -1812,6 +1886,10 @@ s_test_rules (s_test_rule_t *r, size_t cap)
             PROTO_WIRE_ROSTER);
     S_RULE ("roster-len", "u32, 1..%d", PROTO_WIRE_ROSTER_MAX, "4OCTET");
     S_RULE ("roster-text", "%s", "roster-len octets", "*OCTET");
+    S_RULE ("notice", "%s", "", "%%x%02X sequence notice-len notice-text",
+            PROTO_WIRE_NOTICE);
+    S_RULE ("notice-len", "u16, 1..%d", PROTO_WIRE_NOTICE_MAX, "2OCTET");
+    S_RULE ("notice-text", "%s", "notice-len octets", "*OCTET");
     S_RULE ("error", "%s", "", "%%x%02X sequence error-code text-len "
             "error-text", PROTO_WIRE_ERROR);
     S_RULE ("error-code", "%s", "u16, >= 1", "2OCTET");
@@ -1911,6 +1989,7 @@ s_test_spec (bool verbose)
         { "PROTO_WIRE_PAYLOADS_MAX", PROTO_WIRE_PAYLOADS_MAX },
         { "PROTO_WIRE_ROSTER_MAX", PROTO_WIRE_ROSTER_MAX },
         { "PROTO_WIRE_TEXT_MAX", PROTO_WIRE_TEXT_MAX },
+        { "PROTO_WIRE_NOTICE_MAX", PROTO_WIRE_NOTICE_MAX },
         { "PROTO_WIRE_STUB_MIN", PROTO_WIRE_STUB_MIN },
         { "PROTO_WIRE_BUDGET_MIN", PROTO_WIRE_BUDGET_MIN },
         { "PROTO_WIRE_HEADS_DELAY_MS", PROTO_WIRE_HEADS_DELAY_MS },

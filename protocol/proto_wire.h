@@ -44,8 +44,10 @@ typedef enum {
     PROTO_WIRE_PAYLOADS = 5, /* send me the payloads of these entries       */
     PROTO_WIRE_ROSTER = 6,   /* a roster version, with its signatures       */
     PROTO_WIRE_ERROR = 7,    /* informational; never answered               */
+    PROTO_WIRE_NOTICE = 8,   /* a member's self-signed revocation or card
+                                update (keys_notice), gossiped              */
 } proto_wire_type_t;
-#define PROTO_WIRE_TYPE_MAX 7
+#define PROTO_WIRE_TYPE_MAX 8
 
 /* ENTRIES flag bits. Unknown bits must be zero.                             */
 #define PROTO_WIRE_FLAG_REPLY 0x01 /* answers a WANT or PAYLOADS; else push */
@@ -60,6 +62,7 @@ typedef enum {
 #define PROTO_WIRE_PAYLOADS_MAX 1024           /* PAYLOADS ids              */
 #define PROTO_WIRE_ROSTER_MAX (1024 * 1024)    /* = KEYS_ROSTER_MAX_BYTES   */
 #define PROTO_WIRE_TEXT_MAX 255                /* ERROR text                */
+#define PROTO_WIRE_NOTICE_MAX 4096             /* = KEYS_NOTICE_TEXT_MAX    */
 #define PROTO_WIRE_STUB_MIN (PROTO_HEADER_FIXED_BYTES + PROTO_SIG_BYTES)
 #define PROTO_WIRE_HELLO_BYTES                                               \
     (PROTO_WIRE_HEADER_BYTES + PROTO_PK_BYTES + 8 + PROTO_HASH_BYTES + 2)
@@ -132,6 +135,8 @@ typedef struct {
     proto_wire_hello_t hello;   /* HELLO                                     */
     const char *roster;         /* ROSTER: the roster text, not NUL-ended    */
     size_t roster_len;          /* ROSTER: 1..PROTO_WIRE_ROSTER_MAX          */
+    const char *notice;         /* NOTICE: the notice text, not NUL-ended    */
+    size_t notice_len;          /* NOTICE: 1..PROTO_WIRE_NOTICE_MAX          */
     uint16_t error_code;        /* ERROR: >= 1                               */
     const char *error_text;     /* ERROR: UTF-8, one line, not NUL-ended     */
     size_t error_text_len;      /* ERROR: 0..PROTO_WIRE_TEXT_MAX             */
@@ -208,7 +213,7 @@ bool
 
 /* ------------------------------------------------------------------------
    Octets of the frame of this type with n items (HEADS, WANT, PAYLOADS),
-   n octets of text (ROSTER, ERROR) or nothing (HELLO: n is ignored).
+   n octets of text (ROSTER, NOTICE, ERROR) or nothing (HELLO: n is ignored).
    Returns 0 if n is out of range for the type, and for ENTRIES (use
    proto_wire_entries_size or a writer).                                     */
 size_t
@@ -234,6 +239,7 @@ size_t
      whole frame at most PROTO_WIRE_FRAME_MAX (see also the writer).
    - payloads: count 1..PROTO_WIRE_PAYLOADS_MAX, ids strictly ascending.
    - roster: len 1..PROTO_WIRE_ROSTER_MAX octets, not interpreted here.
+   - notice: len 1..PROTO_WIRE_NOTICE_MAX octets, not interpreted here.
    - error: code >= 1; text 0..PROTO_WIRE_TEXT_MAX octets of one-line
      UTF-8 (text may be NULL when len is 0).                                 */
 size_t
@@ -255,6 +261,9 @@ size_t
                                 size_t cap);
 size_t
     proto_wire_encode_roster (const char *text, size_t len, uint32_t sequence,
+                              uint8_t *buf, size_t cap);
+size_t
+    proto_wire_encode_notice (const char *text, size_t len, uint32_t sequence,
                               uint8_t *buf, size_t cap);
 size_t
     proto_wire_encode_error (uint16_t code, const char *text, size_t len,

@@ -515,10 +515,11 @@ s_check_wire (const s_vector_t *v, bool *types_seen)
     static const char *const keys[] = {
         "vector", "type", "sequence", "sign_pk", "roster_version",
         "roster_hash", "max_batch", "head", "range", "flags", "item", "id",
-        "roster", "code", "text", "frame", NULL
+        "roster", "notice", "code", "text", "frame", NULL
     };
     static const char *const type_names[] = {
-        "hello", "heads", "want", "entries", "payloads", "roster", "error"
+        "hello", "heads", "want", "entries", "payloads", "roster", "error",
+        "notice"
     };
     s_only_keys (v, keys);
     const char *type_name = s_need (v, "type");
@@ -643,6 +644,12 @@ s_check_wire (const s_vector_t *v, bool *types_seen)
                                               (uint32_t) sequence, ours,
                                               frame_len + 1);
             break;
+        case PROTO_WIRE_NOTICE:
+            text = s_unescape (v, s_need (v, "notice"), &text_len);
+            built = proto_wire_encode_notice (text, text_len,
+                                              (uint32_t) sequence, ours,
+                                              frame_len + 1);
+            break;
         case PROTO_WIRE_ERROR:
             code = s_decimal (v, s_need (v, "code"));
             S_CHECK (v, code <= UINT16_MAX, "bad code");
@@ -746,6 +753,13 @@ s_check_wire (const s_vector_t *v, bool *types_seen)
                             && !memcmp (f.roster, text, text_len),
                      "ROSTER decodes to another text");
             again = proto_wire_encode_roster (f.roster, f.roster_len,
+                                              f.sequence, ours, frame_len);
+            break;
+        case PROTO_WIRE_NOTICE:
+            S_CHECK (v, f.notice_len == text_len
+                            && !memcmp (f.notice, text, text_len),
+                     "NOTICE decodes to another text");
+            again = proto_wire_encode_notice (f.notice, f.notice_len,
                                               f.sequence, ours, frame_len);
             break;
         case PROTO_WIRE_ERROR:
