@@ -25,6 +25,8 @@
      PEERS                                      ->  OK json:s
      ROSTER text:b                              ->  OK version:s
                                                  |  ERROR reason:s text:s
+     NOTICE text:b                              ->  OK taken|known kind:s
+                                                 |  ERROR reason:s text:s
 
    PEERS answers one JSON object (the daemon also writes it, every few
    seconds and at exit, to NODEDIR/peers.json, mode 0600, so that
@@ -50,7 +52,9 @@
    ("running" is true in a live answer, false in the file.)
    ROSTER hands a new roster version to the daemon (`ceptoar roster
    apply`): it is verified as the successor of the version in force,
-   saved, switched to and propagated.                                      */
+   saved, switched to and propagated. NOTICE hands in a revocation or a
+   card update (`ceptoar roster revoke`, `ceptoar roster card-update`): it
+   is verified, saved and pushed to every peer, and takes effect at once.   */
 
 #define NODE_CONTROL_SOCKET "control.sock"
 #define NODE_CONTROL_LOCK "ceptoard.lock"

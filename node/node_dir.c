@@ -28,7 +28,10 @@ struct _node_dir_t {
     char *roster_path;                /* the roster in force's file         */
     char *config_path;                /* ceptoard.cfg                       */
     zconfig_t *config;                /* the configuration as loaded        */
-    keys_roster_t *roster;            /* the roster in force                */
+    keys_roster_t *roster;            /* the roster in force, revocations
+                                         applied                            */
+    keys_notice_set_t *notices;       /* revocations and card updates held  */
+    char *notices_path;               /* NODEDIR/notices                    */
     node_store_t *store;              /* the LMDB store                     */
 };
 
@@ -381,6 +384,24 @@ node_dir_open (const char *dir, char *err, size_t errlen)
                roster_path, NODE_DIR_CONFIG);
         goto fail;
     }
+    //  Revocations hold whatever the roster says: a notices file that
+    //  cannot be read must stop the node, not quietly re-admit a key.
+    self->notices = keys_notice_set_new ();
+    self->notices_path = s_join (dir, NODE_DIR_NOTICES);
+    if (!self->notices || !self->notices_path) {
+        s_err (err, errlen, "out of memory");
+        goto fail;
+    }
+    if (keys_notice_set_load (self->notices, self->notices_path, reason,
+                              sizeof reason)
+            != 0
+        || keys_notice_set_apply (self->notices, self->roster) != 0) {
+        s_err (err, errlen,
+               "cannot load the revocations and card updates: %s; restore "
+               "the file from a backup or from another node's copy",
+               reason);
+        goto fail;
+    }
     //  The store is created only by init: a missing one (an unmounted disk,
     //  a half-done restore) must not silently restart this node's chain at
     //  seq 1, which every peer would see as a fork.
@@ -426,6 +447,8 @@ node_dir_destroy (node_dir_t **self_p)
         return;
     node_store_destroy (&self->store);
     keys_roster_destroy (&self->roster);
+    keys_notice_set_destroy (&self->notices);
+    free (self->notices_path);
     zconfig_destroy (&self->config);
     free (self->config_path);
     free (self->roster_path);
@@ -558,6 +581,48 @@ node_dir_roster_text (node_dir_t *self, uint64_t version, size_t *len)
     return text;
 }
 
+/* ------------------------------------------------------------------------
+   Another roster with the version in force. It is a fork of the roster
+   chain only if it is validly signed as the successor of the version
+   before (or as a genesis): an unsigned or under-signed file is just
+   refused, so that no one can raise the alarm with a draft. Returns -1.    */
+static int
+s_refuse_same_version (node_dir_t *self, const keys_roster_t *roster,
+                       char *err, size_t errlen)
+{
+    uint64_t version = keys_roster_version (roster);
+    keys_roster_t *before = NULL;
+    if (version > 1) {
+        size_t len;
+        char *text = node_dir_roster_text (self, version - 1, &len);
+        char ignored[256];
+        before = text ? keys_roster_parse (text, len, ignored, sizeof ignored)
+                      : NULL;
+        free (text);
+        if (before)
+            keys_notice_set_apply (self->notices, before);
+    }
+    char reason[256];
+    bool valid = (version == 1 || before)
+                 && keys_roster_verify (roster, before, NULL, reason,
+                                        sizeof reason)
+                        == 0;
+    keys_roster_destroy (&before);
+    if (valid)
+        s_err (err, errlen,
+               "a different roster with version %llu is already in force: "
+               "the roster chain has forked; tell the Council",
+               (unsigned long long) version);
+    else
+        s_err (err, errlen,
+               "version %llu is already in force, and this other version "
+               "%llu is not a valid one either%s%s",
+               (unsigned long long) version, (unsigned long long) version,
+               version == 1 || before ? ": " : "",
+               version == 1 || before ? reason : "");
+    return -1;
+}
+
 int
 node_dir_apply_roster (node_dir_t *self, const keys_roster_t *roster,
                        char *err, size_t errlen)
@@ -570,13 +635,8 @@ node_dir_apply_roster (node_dir_t *self, const keys_roster_t *roster,
         uint8_t a[PROTO_HASH_BYTES], b[PROTO_HASH_BYTES];
         if (version == current && keys_roster_hash (roster, a) == 0
             && keys_roster_hash (self->roster, b) == 0
-            && memcmp (a, b, PROTO_HASH_BYTES) != 0) {
-            s_err (err, errlen,
-                   "a different roster with version %llu is already in "
-                   "force: the roster chain has forked; tell the Council",
-                   (unsigned long long) version);
-            return -1;
-        }
+            && memcmp (a, b, PROTO_HASH_BYTES) != 0)
+            return s_refuse_same_version (self, roster, err, errlen);
         s_err (err, errlen, "version %llu is not newer than the version in "
                             "force (%llu)", (unsigned long long) version,
                (unsigned long long) current);
@@ -611,6 +671,11 @@ node_dir_apply_roster (node_dir_t *self, const keys_roster_t *roster,
     //  the configuration switches both the roster file it names and the
     //  pinned hash. Before the rename the node opens on the old version,
     //  after it on the new; never on a roster that does not match its pin.
+    if (keys_notice_set_apply (self->notices, copy) != 0) {
+        keys_roster_destroy (&copy);
+        s_err (err, errlen, "out of memory");
+        return -1;
+    }
     char *history = s_history_path (self, keys_roster_version (copy));
     char relative[64];
     snprintf (relative, sizeof relative, "%s/%llu", NODE_DIR_ROSTERS,
@@ -651,5 +716,64 @@ node_dir_apply_roster (node_dir_t *self, const keys_roster_t *roster,
     node_store_set_roster (self->store, copy);
     keys_roster_destroy (&self->roster);
     self->roster = copy;
+    return 1;
+}
+
+const keys_notice_set_t *
+node_dir_notices (node_dir_t *self)
+{
+    assert (self);
+    return self->notices;
+}
+
+int
+node_dir_apply_notice (node_dir_t *self, const keys_notice_t *notice,
+                       char *err, size_t errlen)
+{
+    assert (self);
+    assert (notice);
+    char fpr[PROTO_FPR_HEX_LEN + 1];
+    proto_fingerprint (fpr, notice->sign_pk);
+    //  Only keys of the roster: a stranger's self-signed notices would
+    //  otherwise fill the set without bound.
+    if (!keys_roster_member_by_key (self->roster, notice->sign_pk)
+        && !keys_roster_retired_by_key (self->roster, notice->sign_pk)) {
+        s_err (err, errlen,
+               "the %s is for key %s, which is no key of roster version "
+               "%llu (neither a member's nor a retired one)",
+               keys_notice_kind_name (notice->kind), fpr,
+               (unsigned long long) keys_roster_version (self->roster));
+        return -1;
+    }
+    int added = keys_notice_set_add (self->notices, notice);
+    if (added < 0) {
+        s_err (err, errlen, "the node holds too many notices");
+        return -1;
+    }
+    if (added == 0)
+        return 0;
+    char reason[256];
+    if (keys_notice_set_save (self->notices, self->notices_path, reason,
+                              sizeof reason)
+        != 0) {
+        //  Not durable: forget it here too, so memory and disk agree.
+        keys_notice_set_t *reread = keys_notice_set_new ();
+        if (reread
+            && keys_notice_set_load (reread, self->notices_path, err, errlen)
+                   == 0) {
+            keys_notice_set_destroy (&self->notices);
+            self->notices = reread;
+        }
+        else
+            keys_notice_set_destroy (&reread);
+        s_err (err, errlen, "cannot save the %s: %s",
+               keys_notice_kind_name (notice->kind), reason);
+        return -1;
+    }
+    if (notice->kind == KEYS_NOTICE_REVOCATION
+        && keys_roster_revoke (self->roster, notice->sign_pk) != 0) {
+        s_err (err, errlen, "out of memory");
+        return -1;
+    }
     return 1;
 }

@@ -14,6 +14,7 @@
        ceptoard.cfg   configuration in ZPL (CZMQ's zconfig format)
        node.key       the node's secret key file (copy, mode 0600)
        roster         the roster in force, with its signatures
+       notices        revocations and card updates held (keys_notice)
        store/         the LMDB environment (data.mdb, lock.mdb)
    The directory is mode 0700: it holds the secret key, the store and,
    later, the control socket whose permissions guard the node.              */
@@ -23,6 +24,7 @@
 #define NODE_DIR_ROSTER "roster"
 #define NODE_DIR_STORE "store"
 #define NODE_DIR_ROSTERS "rosters"      /* every accepted version, by number */
+#define NODE_DIR_NOTICES "notices"      /* revocations and card updates      */
 #define NODE_DIR_HEADS_INTERVAL_MS 10000
 
 typedef struct _node_dir_t node_dir_t;
@@ -80,6 +82,24 @@ const char *node_dir_config_get (node_dir_t *self, const char *path,
    become invalid on 1.                                                      */
 int
     node_dir_apply_roster (node_dir_t *self, const keys_roster_t *roster,
+                           char *err, size_t errlen);
+
+/* ------------------------------------------------------------------------
+   Revocations and card updates (keys_notice) this node holds: borrowed,
+   valid until the next node_dir_apply_notice. Every revocation is applied
+   to the roster in force (node_dir_roster), now and after every switch.    */
+const keys_notice_set_t *
+    node_dir_notices (node_dir_t *self);
+
+/* ------------------------------------------------------------------------
+   Take a verified notice (keys_notice_parse verified its signature): only
+   for a key of the roster in force, a member's or a retired one. Saves
+   the set durably (NODEDIR/notices, atomic rename) before it takes
+   effect; a revocation then revokes the key in the roster in force at
+   once. Returns 1 if it changed anything, 0 if it was known (or an older
+   card update), -1 with a reason in err if refused or not saved.            */
+int
+    node_dir_apply_notice (node_dir_t *self, const keys_notice_t *notice,
                            char *err, size_t errlen);
 
 /* ------------------------------------------------------------------------

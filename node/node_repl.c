@@ -61,6 +61,16 @@ s_requests_clear (repl_peer_t *peer)
     peer->nreq = 0;
 }
 
+//  Is pk an author whose entries this node replicates: an active member,
+//  or a key a roster change retired (its older entries still travel)?
+bool
+repl_author_known (node_repl_t *self, const uint8_t *pk)
+{
+    return !keys_roster_revoked (self->roster, pk)
+           && (keys_roster_member_by_key (self->roster, pk)
+               || keys_roster_retired_by_key (self->roster, pk));
+}
+
 //  Forget which authors are being fetched from peer (its requests ended).
 void
 repl_inflight_release (node_repl_t *self, repl_peer_t *peer)
@@ -118,6 +128,50 @@ s_on_roster (node_repl_t *self, repl_peer_t *peer, bool out,
               "in force",
               version, peer->member.card.name);
     node_repl_roster_switched (self);
+}
+
+//  --------------------------------------------------------------------------
+//  Notices: a verified revocation or card update, from the operator or a
+//  peer (from, or NULL). Saved by node_dir, logged, passed on to every
+//  other ready peer, and, since it changes who is admitted or where a peer
+//  is reached, the sockets are rebuilt as after a roster switch. Returns
+//  1 taken, 0 known already, -1 refused (err says why).
+
+static int
+s_take_notice (node_repl_t *self, const keys_notice_t *notice,
+               repl_peer_t *from, char *err, size_t errlen)
+{
+    int rc = node_dir_apply_notice (self->node, notice, err, errlen);
+    if (rc <= 0)
+        return rc;
+    char fpr[PROTO_FPR_HEX_LEN + 1];
+    proto_fingerprint (fpr, notice->sign_pk);
+    if (notice->kind == KEYS_NOTICE_REVOCATION)
+        REPL_LOG (self, REPL_ERROR,
+                  "REVOKED: the key %s of %s is revoked (by its own "
+                  "certificate%s%s): its transport is cut and its new "
+                  "entries are refused",
+                  fpr, notice->name, from ? ", from peer " : "",
+                  from ? from->member.card.name : "");
+    else
+        REPL_LOG (self, REPL_INFO,
+                  "card update %llu of %s (%s): endpoint %s",
+                  (unsigned long long) notice->serial, notice->name, fpr,
+                  notice->endpoint_count ? notice->endpoints[0] : "(none)");
+    for (size_t i = 0; i < self->peer_count; i++)
+        if (&self->peers[i] != from)
+            repl_send_notice (self, &self->peers[i], notice);
+    node_repl_roster_switched (self);
+    return 1;
+}
+
+int
+node_repl_notice (node_repl_t *self, const keys_notice_t *notice, char *err,
+                  size_t errlen)
+{
+    assert (self);
+    assert (notice);
+    return s_take_notice (self, notice, NULL, err, errlen);
 }
 
 //  --------------------------------------------------------------------------
@@ -182,6 +236,30 @@ s_check_hello (node_repl_t *self, repl_peer_t *peer, bool out,
         return 1;
     }
     return 0;
+}
+
+//  A NOTICE pushed by peer: verify it, take it, pass it on.
+static void
+s_on_notice (node_repl_t *self, repl_peer_t *peer,
+             const proto_wire_frame_t *frame)
+{
+    keys_notice_t notice;
+    char err[512];
+    if (keys_notice_parse (&notice, frame->notice, frame->notice_len, err,
+                           sizeof err)
+        != 0) {
+        repl_violation (self, peer, PROTO_REJECT_SIGNATURE,
+                        "sent a notice that does not verify");
+        repl_send_error (self, peer, false, PROTO_REJECT_SIGNATURE,
+                         "notice does not verify");
+        return;
+    }
+    if (s_take_notice (self, &notice, peer, err, sizeof err) < 0) {
+        repl_violation (self, peer, PROTO_REJECT_UNKNOWN_AUTHOR,
+                        "sent a notice for a key outside the roster");
+        repl_send_error (self, peer, false, PROTO_REJECT_UNKNOWN_AUTHOR,
+                         "notice for a key outside the roster");
+    }
 }
 
 //  A frame on our ROUTER from peer.
@@ -278,6 +356,9 @@ s_on_router_frame (node_repl_t *self, repl_peer_t *peer, zframe_t *rid,
         repl_send_heads (self, peer, false);
         repl_on_heads (self, peer, &frame);
         break;
+    case PROTO_WIRE_NOTICE:
+        s_on_notice (self, peer, &frame);
+        break;
     case PROTO_WIRE_WANT:
         repl_serve_want (self, peer, &frame);
         break;
@@ -339,6 +420,7 @@ s_on_dealer_frame (node_repl_t *self, repl_peer_t *peer, const uint8_t *data,
         if (peer->out_ready) {
             REPL_LOG (self, REPL_INFO, "peer %s: session ready",
                    peer->member.card.name);
+            repl_send_notices (self, peer);
             repl_send_heads (self, peer, true);
             self->wanted_dirty = true;
         }
@@ -543,6 +625,8 @@ s_teardown (node_repl_t *self)
     node_transport_destroy (&self->transport);
 }
 
+//  Where to reach a peer: the operator's configuration first, then the
+//  member's own newest card update, then the roster.
 static const char *
 s_peer_endpoint (node_repl_t *self, const keys_member_t *m)
 {
@@ -554,6 +638,10 @@ s_peer_endpoint (node_repl_t *self, const keys_member_t *m)
     if (!atoi (node_dir_config_get (self->node,
                                     "replication/connect-roster", "1")))
         return NULL;
+    const keys_notice_t *update = keys_notice_set_card_update (
+        node_dir_notices (self->node), m->card.sign_pk);
+    if (update)
+        return update->endpoint_count ? update->endpoints[0] : NULL;
     return m->card.endpoint_count ? m->card.endpoints[0] : NULL;
 }
 
@@ -565,13 +653,16 @@ s_build (node_repl_t *self, char *err, size_t errlen)
         snprintf (err, errlen, "cannot hash the roster in force");
         return -1;
     }
-    const keys_member_t *me = keys_roster_member_by_key (self->roster,
+    const keys_member_t *me = keys_roster_member_active (self->roster,
                                                          self->self_pk);
     if (!me) {
         self->removed = true;
         REPL_LOG (self, REPL_ERROR,
-                  "this node is not a member of roster version "
-                  "%" PRIu64 ": replication stopped",
+                  "this node's key is %s roster version %" PRIu64
+                  ": replication stopped",
+                  keys_roster_revoked (self->roster, self->self_pk)
+                      ? "revoked in"
+                      : "not a member of",
                   keys_roster_version (self->roster));
         return 0;
     }
@@ -591,23 +682,30 @@ s_build (node_repl_t *self, char *err, size_t errlen)
             return -1;
         }
     }
+    //  Authors replicated: active members, and retired keys (their entries
+    //  of before the retirement still travel, DESIGN rotation rule).
     size_t n = keys_roster_member_count (self->roster);
+    size_t retired = keys_roster_retired_count (self->roster);
     self->peers = calloc (n, sizeof *self->peers);
-    self->inflight_peer = malloc (n * sizeof (int));
-    self->inflight_upto = calloc (n, sizeof (uint64_t));
-    self->author_pk = malloc (n * PROTO_PK_BYTES);
+    self->inflight_peer = malloc ((n + retired) * sizeof (int));
+    self->inflight_upto = calloc (n + retired, sizeof (uint64_t));
+    self->author_pk = malloc ((n + retired) * PROTO_PK_BYTES);
     assert (self->peers && self->inflight_peer && self->inflight_upto
             && self->author_pk);
-    self->author_count = n;
-    for (size_t a = 0; a < n; a++) {
-        self->inflight_peer[a] = -1;
-        memcpy (self->author_pk[a],
-                keys_roster_member (self->roster, a)->card.sign_pk,
-                PROTO_PK_BYTES);
+    self->author_count = 0;
+    for (size_t a = 0; a < n + retired; a++) {
+        const uint8_t *pk
+            = a < n ? keys_roster_member (self->roster, a)->card.sign_pk
+                    : keys_roster_retired (self->roster, a - n)->sign_pk;
+        if (keys_roster_revoked (self->roster, pk))
+            continue;
+        self->inflight_peer[self->author_count] = -1;
+        memcpy (self->author_pk[self->author_count++], pk, PROTO_PK_BYTES);
     }
     for (size_t i = 0; i < n; i++) {
         const keys_member_t *m = keys_roster_member (self->roster, i);
-        if (!memcmp (m->card.sign_pk, self->self_pk, PROTO_PK_BYTES))
+        if (!memcmp (m->card.sign_pk, self->self_pk, PROTO_PK_BYTES)
+            || keys_roster_revoked (self->roster, m->card.sign_pk))
             continue;
         repl_peer_t *peer = &self->peers[self->peer_count++];
         peer->member = *m;

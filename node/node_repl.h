@@ -120,6 +120,16 @@ void
     node_repl_roster_switched (node_repl_t *self);
 
 /* ------------------------------------------------------------------------
+   The operator hands in a notice (a revocation or a card update) that
+   keys_notice_parse verified: node_dir_apply_notice saves it, then it is
+   pushed to every ready peer, and the sockets are rebuilt (a revoked key
+   is cut at once). Returns 1 taken, 0 known already (nothing done), -1
+   refused with a reason in err (not a key of the roster, not saved).       */
+int
+    node_repl_notice (node_repl_t *self, const keys_notice_t *notice,
+                      char *err, size_t errlen);
+
+/* ------------------------------------------------------------------------
    The peers report as JSON (schema in node_control.h), fresh string;
    caller frees.                                                            */
 char *

@@ -180,6 +180,7 @@ repl_now (void)
 }
 
 /* node_repl.c */
+bool repl_author_known (node_repl_t *self, const uint8_t *pk);
 void repl_inflight_release (node_repl_t *self, repl_peer_t *peer);
 repl_peer_t *repl_peer_by_sign (node_repl_t *self, const uint8_t *sign_pk);
 
@@ -192,6 +193,9 @@ bool repl_send_encoded (node_repl_t *self, repl_peer_t *peer, bool out,
 void repl_send_error (node_repl_t *self, repl_peer_t *peer, bool out,
                       uint16_t code, const char *text);
 void repl_send_heads (node_repl_t *self, repl_peer_t *peer, bool out);
+void repl_send_notice (node_repl_t *self, repl_peer_t *peer,
+                       const keys_notice_t *notice);
+void repl_send_notices (node_repl_t *self, repl_peer_t *peer);
 void repl_send_rosters (node_repl_t *self, repl_peer_t *peer, bool out,
                         uint64_t from);
 void repl_serve_payloads (node_repl_t *self, repl_peer_t *peer,

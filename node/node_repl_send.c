@@ -134,7 +134,7 @@ s_collect_head (const node_head_t *head, void *arg)
     s_heads_arg_t *h = arg;
     if (h->count == PROTO_WIRE_HEADS_MAX)
         return 1;
-    if (!keys_roster_member_by_key (h->self->roster, head->author))
+    if (!repl_author_known (h->self, head->author))
         return 0;
     uint8_t *keep = h->keep[h->count];
     memcpy (keep, head->author, PROTO_PK_BYTES);
@@ -503,3 +503,45 @@ repl_serve_payloads (node_repl_t *self, repl_peer_t *peer,
     free (s);
 }
 
+
+//  --------------------------------------------------------------------------
+//  Notices (revocations, card updates): pushed on the DEALER, to every
+//  peer when its session becomes ready and to every ready peer when a new
+//  one arrives, so that each reaches the whole Council in one round.
+
+typedef struct {
+    const char *text;
+    size_t len;
+} s_notice_arg_t;
+
+static size_t
+s_encode_notice (void *arg, uint32_t seq, uint8_t *buf, size_t cap)
+{
+    s_notice_arg_t *n = arg;
+    return proto_wire_encode_notice (n->text, n->len, seq, buf, cap);
+}
+
+void
+repl_send_notice (node_repl_t *self, repl_peer_t *peer,
+                  const keys_notice_t *notice)
+{
+    if (!peer->out_ready || !peer->dealer)
+        return;
+    s_notice_arg_t arg;
+    char *text = keys_notice_format (notice, &arg.len);
+    if (!text)
+        return;
+    arg.text = text;
+    repl_send_encoded (self, peer, true,
+                       proto_wire_encoded_size (PROTO_WIRE_NOTICE, arg.len),
+                       s_encode_notice, &arg);
+    free (text);
+}
+
+void
+repl_send_notices (node_repl_t *self, repl_peer_t *peer)
+{
+    const keys_notice_set_t *set = node_dir_notices (self->node);
+    for (size_t i = 0; i < keys_notice_set_count (set); i++)
+        repl_send_notice (self, peer, keys_notice_set_get (set, i));
+}

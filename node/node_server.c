@@ -237,6 +237,35 @@ s_handle_roster (self_t *self, zframe_t *client, zmsg_t *msg)
 }
 
 //  --------------------------------------------------------------------------
+//  NOTICE text: the operator hands in a revocation or a card update.
+
+static void
+s_handle_notice (self_t *self, zframe_t *client, zmsg_t *msg)
+{
+    zframe_t *text = zmsg_size (msg) == 1 ? zmsg_first (msg) : NULL;
+    char err[512] = "NOTICE takes one frame: the notice text";
+    keys_notice_t notice;
+    if (!text
+        || keys_notice_parse (&notice, (const char *) zframe_data (text),
+                              zframe_size (text), err, sizeof err)
+               != 0) {
+        s_reply (self, client, "ERROR", "20", err);
+        return;
+    }
+    int rc = self->repl
+                 ? node_repl_notice (self->repl, &notice, err, sizeof err)
+                 : node_dir_apply_notice (self->node, &notice, err,
+                                          sizeof err);
+    if (rc < 0) {
+        zsys_error ("notice: refused: %s", err);
+        s_reply (self, client, "ERROR", "30", err);
+        return;
+    }
+    s_reply (self, client, "OK", rc == 1 ? "taken" : "known",
+             keys_notice_kind_name (notice.kind));
+}
+
+//  --------------------------------------------------------------------------
 //  Take every request waiting on the control socket (up to a batch) and
 //  answer them; POSTs go to the store together.
 
@@ -289,6 +318,10 @@ s_handle_control (self_t *self)
         }
         else if (command && streq (command, "ROSTER")) {
             s_handle_roster (self, client, msg);
+            client = NULL;
+        }
+        else if (command && streq (command, "NOTICE")) {
+            s_handle_notice (self, client, msg);
             client = NULL;
         }
         else {

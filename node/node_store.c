@@ -1718,7 +1718,10 @@ s_post_check (node_store_t *self, const proto_header_t *h,
         if (a->node_count == 0 || a->node_count > PROTO_AUDIENCE_MAX_NODES)
             return PROTO_REJECT_AUDIENCE;
         for (size_t i = 0; i < a->node_count; i++)
-            if (!keys_roster_member_by_key (self->roster, a->nodes[i]))
+            //  A retired key may be named by an entry of before its
+            //  retirement, which must stay valid (s_author_check).
+            if (!keys_roster_member_by_key (self->roster, a->nodes[i])
+                && !keys_roster_retired_by_key (self->roster, a->nodes[i]))
                 return PROTO_REJECT_AUDIENCE;
         break;
     default:
@@ -1893,6 +1896,8 @@ node_store_post (node_store_t *self, const keys_secret_t *key,
         return PROTO_OK;
     for (size_t i = 0; i < n; i++)
         assert (posts[i].payload || posts[i].payload_len == 0);
+    if (keys_roster_revoked (self->roster, keys_secret_sign_pk (key)))
+        return PROTO_REJECT_REVOKED;
     if (!keys_roster_member_by_key (self->roster, keys_secret_sign_pk (key)))
         return PROTO_REJECT_UNKNOWN_AUTHOR;
     if (s_missing_refresh (self))
@@ -2141,6 +2146,28 @@ node_store_verify_stubs (const node_append_t *items, size_t n,
     s_verify_worker (&job);
 }
 
+/* ------------------------------------------------------------------------
+   May this author's entry be stored under roster? An active member: yes.
+   A revoked key: never again (its holder may be an attacker). A key a
+   roster change retired (rotated out, or its member removed): only
+   entries stamped up to the change, so a catching-up node still gets the
+   old chain while the old key cannot add to it.                            */
+static proto_reject_t
+s_author_check (const keys_roster_t *roster, const proto_header_t *h)
+{
+    if (keys_roster_revoked (roster, h->author))
+        return PROTO_REJECT_REVOKED;
+    if (keys_roster_member_by_key (roster, h->author))
+        return PROTO_OK;
+    const keys_retired_t *retired = keys_roster_retired_by_key (roster,
+                                                                h->author);
+    if (!retired)
+        return PROTO_REJECT_UNKNOWN_AUTHOR;
+    if (h->timestamp_ms > (uint64_t) retired->until * 1000)
+        return PROTO_REJECT_KEY_RETIRED;
+    return PROTO_OK;
+}
+
 proto_reject_t
 node_store_append_batch (node_store_t *self, const node_append_t *items,
                          size_t n, proto_reject_t *results,
@@ -2217,9 +2244,8 @@ node_store_append_verified (node_store_t *self, const node_append_t *items,
         uint8_t sigbytes[PROTO_SIG_BYTES];
         pre[i] = proto_stub_decode (&op->h, sigbytes, items[i].stub,
                                     items[i].stub_len);
-        if (pre[i] == PROTO_OK
-            && !keys_roster_member_by_key (self->roster, op->h.author))
-            pre[i] = PROTO_REJECT_UNKNOWN_AUTHOR;
+        if (pre[i] == PROTO_OK)
+            pre[i] = s_author_check (self->roster, &op->h);
     }
     if (s_missing_refresh (self)) {
         for (size_t i = 0; i < n; i++)
@@ -4169,6 +4195,52 @@ s_test_append (void)
     memset (&v, 0, sizeof v);
     assert (node_store_scan_author (store, bpk, 1, s_test_visit, &v) == 0);
     assert (v.count == 4 && v.last_seq == 4);
+
+    //  A retired key (mallory's, as if rotated out 10 s after ts): its
+    //  entries stamped up to then are accepted, later ones refused.
+    char err[256];
+    keys_roster_t *later = keys_roster_dup_body (f.roster);
+    assert (later);
+    assert (keys_roster_retire (later, keys_secret_sign_pk (f.mallory),
+                                "mallory", (int64_t) (ts / 1000) + 10, err,
+                                sizeof err)
+            == 0);
+    node_store_set_roster (store, later);
+    assert (node_store_append (store, sm, lm, payload, plen, NULL)
+            == PROTO_OK);
+    uint8_t idm[PROTO_HASH_BYTES], sm2[PROTO_STUB_MAX];
+    proto_entry_id (idm, sm, lm);
+    size_t lm2 = s_test_stub (sm2, f.mallory, 2, idm, ts + 10001,
+                              PROTO_LEVEL_GREEN, &council, payload, plen);
+    assert (node_store_append (store, sm2, lm2, payload, plen, NULL)
+            == PROTO_REJECT_KEY_RETIRED);
+    lm2 = s_test_stub (sm2, f.mallory, 2, idm, ts + 10000, PROTO_LEVEL_GREEN,
+                       &council, payload, plen);
+    assert (node_store_append (store, sm2, lm2, payload, plen, NULL)
+            == PROTO_OK);
+    //  A revoked key: nothing more, whatever its timestamp, and this node
+    //  cannot post with it either.
+    assert (keys_roster_revoke (later, keys_secret_sign_pk (f.alice)) == 0);
+    uint8_t sa[PROTO_STUB_MAX];
+    uint64_t alice_seq;
+    uint8_t alice_head[PROTO_HASH_BYTES];
+    assert (node_store_head (store, keys_secret_sign_pk (f.alice), &alice_seq,
+                             alice_head)
+            == 0);
+    size_t la = s_test_stub (sa, f.alice, alice_seq + 1, alice_head, ts,
+                             PROTO_LEVEL_GREEN, &council, payload, plen);
+    assert (node_store_append (store, sa, la, payload, plen, NULL)
+            == PROTO_REJECT_REVOKED);
+    node_post_t post = { 0 };
+    post.payload = payload;
+    post.payload_len = plen;
+    post.level = PROTO_LEVEL_GREEN;
+    post.audience = council;
+    uint8_t post_id[1][PROTO_HASH_BYTES];
+    assert (node_store_post (store, f.alice, &post, 1, post_id)
+            == PROTO_REJECT_REVOKED);
+    node_store_set_roster (store, f.roster);
+    keys_roster_destroy (&later);
     node_store_destroy (&store);
     s_fixture_destroy (&f);
 }

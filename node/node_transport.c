@@ -73,19 +73,26 @@ s_find (const keys_member_t *members, size_t n, const uint8_t *pk)
 }
 
 /* ------------------------------------------------------------------------
-   Copy the roster's members into a fresh array; *n gets the count.
+   Copy the roster's members that are not revoked into a fresh array; *n
+   gets the count.
    Returns NULL if the roster has none or memory runs out.                  */
 static keys_member_t *
 s_copy_members (const keys_roster_t *roster, size_t *n)
 {
-    *n = keys_roster_member_count (roster);
-    if (*n == 0)
+    size_t count = keys_roster_member_count (roster);
+    *n = 0;
+    if (count == 0)
         return NULL;
-    keys_member_t *members = calloc (*n, sizeof *members);
+    keys_member_t *members = calloc (count, sizeof *members);
     if (!members)
         return NULL;
-    for (size_t i = 0; i < *n; i++)
-        members[i] = *keys_roster_member (roster, i);
+    //  A revoked key is admitted nowhere: ZAP refuses it, and its
+    //  messages match no member.
+    for (size_t i = 0; i < count; i++) {
+        const keys_member_t *m = keys_roster_member (roster, i);
+        if (!keys_roster_revoked (roster, m->card.sign_pk))
+            members[(*n)++] = *m;
+    }
     return members;
 }
 
