@@ -16,12 +16,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "../keys/keys.h"
 #include "tool_util.h"
 #include "keys_cmd_share.h"
+#include "keys_cmd_notice.h"
+#include "keys_roster_diff.h"
 #include "keys_cmd_transcript.h"
 
 #define ERR_LEN 512
@@ -42,6 +45,8 @@ static const char *s_usage_main =
     "  split           split a node's secret key into k-of-n custodian "
     "shares\n"
     "  recover         rebuild a secret key file from k shares\n"
+    "  revoke-cert     pre-sign the revocation of a key (keep it offline)\n"
+    "  card-update     publish a member's own new endpoints (self-signed)\n"
     "  transcript verify  check a ceremony transcript and print it\n"
     "\n"
     "'ceptoar-keys COMMAND --help' describes each command.\n"
@@ -110,16 +115,21 @@ static const char *s_usage_change =
     "  --out DRAFT            the draft to write (never replaced)\n";
 
 static const char *s_usage_sign =
-    "usage: ceptoar-keys roster sign --key KEYFILE [--yes]\n"
+    "usage: ceptoar-keys roster sign --key KEYFILE [--from ROSTER] [--yes]\n"
     "                   [--passphrase-file FILE] [--transcript FILE]\n"
     "                   --out SIGFILE DRAFT\n"
     "\n"
     "Shows the draft (version, threshold, members with fingerprints,\n"
-    "groups), asks for confirmation, and writes a detached signature.\n"
+    "groups) and, with --from, exactly what it changes: members added,\n"
+    "removed and rotated (old and new fingerprints), endpoints and roles,\n"
+    "the threshold and groups before and after, keys retired. Then asks\n"
+    "for confirmation and writes a detached signature.\n"
     "Without a terminal on standard input it refuses unless --yes is "
     "given.\n"
     "\n"
     "  --key KEYFILE          the signer's secret key file\n"
+    "  --from ROSTER          the version in force, which the draft must\n"
+    "                         follow (always give it for a change)\n"
     "  --yes                  do not ask (scripts); the summary is still "
     "shown\n"
     "  --passphrase-file FILE read the key's passphrase from FILE\n"
@@ -585,12 +595,21 @@ s_change_apply (keys_roster_t *draft, const keys_roster_t *from,
                 const char *const *groups, size_t group_count)
 {
     char err[ERR_LEN];
+    //  A removed or rotated-out key is retired as of now: entries it
+    //  signed before stay valid everywhere, later ones are refused.
+    int64_t now = (int64_t) time (NULL);
     for (size_t i = 0; i < remove_count; i++) {
         const keys_member_t *m = keys_roster_member_lookup (from, removes[i]);
         if (!m || keys_roster_remove_member (draft, m->card.name, err,
                                              sizeof err) != 0) {
             tool_error ("--remove %s: no such member in version %" PRIu64,
                         removes[i], keys_roster_version (from));
+            return -1;
+        }
+        if (keys_roster_retire (draft, m->card.sign_pk, m->card.name, now,
+                                err, sizeof err)
+            != 0) {
+            tool_error ("--remove %s: %s", removes[i], err);
             return -1;
         }
     }
@@ -617,6 +636,9 @@ s_change_apply (keys_roster_t *draft, const keys_roster_t *from,
         if (rc == 0)
             rc = keys_roster_remove_member (draft, m->card.name, err,
                                             sizeof err);
+        if (rc == 0)
+            rc = keys_roster_retire (draft, m->card.sign_pk, m->card.name,
+                                     now, err, sizeof err);
         if (rc == 0)
             rc = keys_roster_add_member (draft, &card, roles, err,
                                          sizeof err);
@@ -771,11 +793,12 @@ s_cmd_sign (int argc, char *argv[])
         { "passphrase-file", required_argument, NULL, 'p' },
         { "out", required_argument, NULL, 'o' },
         { "transcript", required_argument, NULL, 'T' },
+        { "from", required_argument, NULL, 'f' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     const char *key_path = NULL, *pass_file = NULL, *out = NULL;
-    const char *transcript = NULL;
+    const char *transcript = NULL, *from_path = NULL;
     bool yes = false;
     int opt;
     while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
@@ -785,6 +808,7 @@ s_cmd_sign (int argc, char *argv[])
         case 'p': pass_file = optarg; break;
         case 'o': out = optarg; break;
         case 'T': transcript = optarg; break;
+        case 'f': from_path = optarg; break;
         case 'h': fputs (s_usage_sign, stdout); return TOOL_EXIT_OK;
         default: fputs (s_usage_sign, stderr); return TOOL_EXIT_USAGE;
         }
@@ -806,9 +830,36 @@ s_cmd_sign (int argc, char *argv[])
         return TOOL_EXIT_USAGE;
     int rc = TOOL_EXIT_USAGE;
     keys_secret_t *key = NULL;
+    keys_roster_t *from = NULL;
+    if (from_path) {
+        uint8_t hash[PROTO_HASH_BYTES];
+        const uint8_t *previous = keys_roster_previous (draft);
+        if (!(from = s_load_roster (from_path)))
+            goto done;
+        if (keys_roster_hash (from, hash) != 0 || !previous
+            || memcmp (previous, hash, PROTO_HASH_BYTES)
+            || keys_roster_version (draft) != keys_roster_version (from) + 1) {
+            tool_error ("the draft (version %" PRIu64 ") does not follow "
+                        "'%s' (version %" PRIu64 "): it was drafted from "
+                        "another roster; do not sign it",
+                        keys_roster_version (draft), from_path,
+                        keys_roster_version (from));
+            rc = TOOL_EXIT_FAIL;
+            goto done;
+        }
+    }
     fprintf (stderr, "You are asked to sign:\n\n");
     s_print_roster (stderr, draft);
     fputc ('\n', stderr);
+    if (from) {
+        keys_roster_diff_print (stderr, from, draft);
+        fputc ('\n', stderr);
+    }
+    else if (keys_roster_version (draft) > 1)
+        fprintf (stderr, "WARNING: without --from (the version in force) the "
+                         "changes this draft makes cannot be shown: compare "
+                         "every member above with the roster in force "
+                         "before you sign.\n\n");
     if (!yes && !tool_confirm ("Sign this roster?")) {
         if (isatty (STDIN_FILENO))
             tool_error ("not signed");
@@ -857,6 +908,7 @@ s_cmd_sign (int argc, char *argv[])
     free (text);
 done:
     keys_secret_destroy (&key);
+    keys_roster_destroy (&from);
     keys_roster_destroy (&draft);
     return rc;
 }
@@ -1081,6 +1133,10 @@ main (int argc, char *argv[])
         return s_cmd_gen (argc - 1, argv + 1);
     if (!strcmp (argv[1], "split"))
         return keys_cmd_split (argc - 1, argv + 1);
+    if (!strcmp (argv[1], "revoke-cert"))
+        return keys_cmd_revoke_cert (argc - 1, argv + 1);
+    if (!strcmp (argv[1], "card-update"))
+        return keys_cmd_card_update (argc - 1, argv + 1);
     if (!strcmp (argv[1], "recover"))
         return keys_cmd_recover (argc - 1, argv + 1);
     if (!strcmp (argv[1], "transcript"))

@@ -24,6 +24,8 @@
 static const char *s_usage =
     "usage: ceptoar roster show --dir NODEDIR [--json]\n"
     "       ceptoar roster apply --dir NODEDIR ROSTERFILE\n"
+    "       ceptoar roster revoke --dir NODEDIR CERTFILE\n"
+    "       ceptoar roster card-update --dir NODEDIR UPDATEFILE\n"
     "\n"
     "show: the roster version in force: version, threshold, body hash,\n"
     "previous version's hash, who signed it, members (name, sector,\n"
@@ -35,6 +37,14 @@ static const char *s_usage =
     "verifies, saves, switches to and propagates it; otherwise this command\n"
     "verifies and saves it (the previous version is kept in\n"
     "NODEDIR/rosters/).\n"
+    "\n"
+    "revoke: apply a member's self-revocation certificate (ceptoar-keys\n"
+    "revoke-cert), with no threshold: the node stops admitting the key's\n"
+    "transport and refuses its new entries, and passes the certificate to\n"
+    "every peer, so the whole Council does the same within one round.\n"
+    "\n"
+    "card-update: apply a member's self-signed card update (ceptoar-keys\n"
+    "card-update): its new endpoints replace the roster's on every node.\n"
     "\n"
     "exit status: 0 switched (or shown), 1 refused (does not verify, not\n"
     "newer than the version in force, a fork of the roster chain), 2 usage\n"
@@ -61,7 +71,7 @@ static const char *s_usage_apply =
     "exit status: 0 switched, 1 refused, 2 usage or I/O error\n";
 
 static json_t *
-s_roster_json (const keys_roster_t *roster)
+s_roster_json (const keys_roster_t *roster, const keys_notice_set_t *notices)
 {
     uint8_t hash[PROTO_HASH_BYTES];
     char hex[2 * PROTO_HASH_BYTES + 1];
@@ -109,12 +119,37 @@ s_roster_json (const keys_roster_t *roster)
         for (char *role = strtok_r (copy, ",", &save); role;
              role = strtok_r (NULL, ",", &save))
             json_array_append_new (roles, json_string (role));
-        json_array_append_new (members, json_pack (
-            "{s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "name", member->card.name,
-            "sector", sector ? sector : "?", "fingerprint", fpr, "sign_key",
-            sign, "box_key", box, "endpoints", endpoints, "roles", roles));
+        json_t *entry = json_pack (
+            "{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:b}", "name",
+            member->card.name, "sector", sector ? sector : "?", "fingerprint",
+            fpr, "sign_key", sign, "box_key", box, "endpoints", endpoints,
+            "roles", roles, "revoked",
+            keys_roster_revoked (roster, member->card.sign_pk));
+        const keys_notice_t *update
+            = keys_notice_set_card_update (notices, member->card.sign_pk);
+        if (update) {
+            json_t *published = json_array ();
+            for (size_t e = 0; e < update->endpoint_count; e++)
+                json_array_append_new (published,
+                                       json_string (update->endpoints[e]));
+            json_object_set_new (entry, "published_endpoints", published);
+            json_object_set_new (entry, "card_update_serial",
+                                 json_integer ((json_int_t) update->serial));
+        }
+        json_array_append_new (members, entry);
     }
     json_object_set_new (obj, "members", members);
+    json_t *retired = json_array ();
+    for (size_t i = 0; i < keys_roster_retired_count (roster); i++) {
+        const keys_retired_t *r = keys_roster_retired (roster, i);
+        char fpr[PROTO_FPR_HEX_LEN + 1];
+        proto_fingerprint (fpr, r->sign_pk);
+        json_array_append_new (retired, json_pack (
+            "{s:s, s:s, s:I, s:b}", "name", r->name, "fingerprint", fpr,
+            "until", (json_int_t) r->until, "revoked",
+            keys_roster_revoked (roster, r->sign_pk)));
+    }
+    json_object_set_new (obj, "retired", retired);
     json_t *groups = json_array ();
     for (size_t g = 0; g < keys_roster_group_count (roster); g++) {
         const char *group = keys_roster_group_name (roster, g);
@@ -132,7 +167,7 @@ s_roster_json (const keys_roster_t *roster)
 }
 
 static void
-s_roster_print (const keys_roster_t *roster)
+s_roster_print (const keys_roster_t *roster, const keys_notice_set_t *notices)
 {
     uint8_t hash[PROTO_HASH_BYTES];
     char hex[2 * PROTO_HASH_BYTES + 1];
@@ -165,9 +200,31 @@ s_roster_print (const keys_roster_t *roster)
                 fpr);
         if (member->roles[0])
             printf ("  roles: %s", member->roles);
+        if (keys_roster_revoked (roster, member->card.sign_pk))
+            printf ("  REVOKED");
         putchar ('\n');
-        for (size_t e = 0; e < member->card.endpoint_count; e++)
+        const keys_notice_t *update
+            = keys_notice_set_card_update (notices, member->card.sign_pk);
+        for (size_t e = 0; update && e < update->endpoint_count; e++)
+            printf ("  %-14s endpoint %s (card update %llu)\n", "",
+                    update->endpoints[e],
+                    (unsigned long long) update->serial);
+        for (size_t e = 0; !update && e < member->card.endpoint_count; e++)
             printf ("  %-14s endpoint %s\n", "", member->card.endpoints[e]);
+    }
+    size_t retired = keys_roster_retired_count (roster);
+    if (retired) {
+        printf ("\nretired keys (%zu): entries stamped after the time are "
+                "refused\n", retired);
+        for (size_t i = 0; i < retired; i++) {
+            const keys_retired_t *r = keys_roster_retired (roster, i);
+            char fpr[PROTO_FPR_HEX_LEN + 1], when[TOOL_TIME_LEN];
+            proto_fingerprint (fpr, r->sign_pk);
+            tool_format_time ((uint64_t) r->until * 1000, when);
+            printf ("  %-14s %s  until %s%s\n", r->name, fpr, when,
+                    keys_roster_revoked (roster, r->sign_pk) ? "  REVOKED"
+                                                             : "");
+        }
     }
     size_t groups = keys_roster_group_count (roster);
     if (groups) {
@@ -197,12 +254,12 @@ s_show (int argc, char *argv[])
         return exit_code;
     const keys_roster_t *roster = node_dir_roster (dir);
     if (json) {
-        json_t *obj = s_roster_json (roster);
+        json_t *obj = s_roster_json (roster, node_dir_notices (dir));
         cli_json_print (obj, false);
         json_decref (obj);
     }
     else
-        s_roster_print (roster);
+        s_roster_print (roster, node_dir_notices (dir));
     node_dir_destroy (&dir);
     return TOOL_EXIT_OK;
 }
@@ -314,9 +371,11 @@ s_apply (int argc, char *argv[])
     char err[ERR_LEN];
     keys_roster_t *roster = keys_roster_parse (text, len, err, sizeof err);
     if (!roster) {
+        //  A file that does not parse is refused like one that does not
+        //  verify: it is not a roster this node can take.
         tool_error ("'%s' is not a roster: %s", path, err);
         free (text);
-        return TOOL_EXIT_USAGE;
+        return TOOL_EXIT_FAIL;
     }
     int rc = TOOL_EXIT_USAGE;
     node_dir_t *dir = cli_open_dir (dir_path);
@@ -345,7 +404,8 @@ int
 cli_roster (int argc, char *argv[])
 {
     if (argc < 2) {
-        tool_error ("roster needs a subcommand: show or apply");
+        tool_error ("roster needs a subcommand: show, apply, revoke or "
+                    "card-update");
         fputs (s_usage, stderr);
         return TOOL_EXIT_USAGE;
     }
@@ -359,7 +419,10 @@ cli_roster (int argc, char *argv[])
         return s_show (argc - 1, argv + 1);
     if (!strcmp (sub, "apply"))
         return s_apply (argc - 1, argv + 1);
-    tool_error ("unknown roster subcommand '%s': show or apply", sub);
+    if (!strcmp (sub, "revoke") || !strcmp (sub, "card-update"))
+        return cli_roster_notice (argc - 1, argv + 1);
+    tool_error ("unknown roster subcommand '%s': show, apply, revoke or "
+                "card-update", sub);
     fputs (s_usage, stderr);
     return TOOL_EXIT_USAGE;
 }

@@ -279,7 +279,7 @@ expect 2 "$CLI" roster apply --dir node-t
 contains "ROSTERFILE"
 expect 2 "$CLI" roster apply --dir node-t no-such-roster
 echo garbage > garbage
-expect 2 "$CLI" roster apply --dir node-t garbage
+expect 1 "$CLI" roster apply --dir node-t garbage
 contains "is not a roster"
 # Unsigned: refused (1), nothing changes.
 expect 1 "$CLI" roster apply --dir node-t draft2

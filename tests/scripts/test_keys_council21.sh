@@ -56,7 +56,7 @@ done
 sigs v1 "${NAMES[@]:0:10}"
 refused v1.short "$KEYS" roster combine --out v1.short v1.draft "${SIGS[@]}"
 contains "10 of 11"
-contains "version 1 is signed by 10 of the 11 of its own members it needs"
+contains "version 1 has 10 of 11 signatures needed from its own members"
 # A key that is not a founder cannot even sign the genesis draft.
 expect 0 "$KEYS" gen --name OUTSIDER --sector telecom --out OUTSIDER \
     --no-passphrase
@@ -90,7 +90,7 @@ done
 sigs v2 "${NAMES[@]:0:10}"
 refused v2.r "$KEYS" roster combine --from v1 --out v2.r v2.draft "${SIGS[@]}"
 contains "10 of 11"
-contains "version 2 is signed by 10 of the 11 members of version 1 it needs"
+contains "version 2 has 10 of 11 signatures needed from the members of version 1"
 # 10 members and a stranger: the stranger counts for nothing.
 sigs v2 "${NAMES[@]:0:10}" OUTSIDER
 refused v2.r "$KEYS" roster combine --from v1 --out v2.r v2.draft "${SIGS[@]}"
@@ -107,7 +107,7 @@ contains "version 2 members: 10 of 11 signatures"
 # 10 old members and the new one: 11 of version 2 but 10 of version 1.
 sigs v2 "${NAMES[@]:0:10}" NISC
 refused v2.r "$KEYS" roster combine --from v1 --out v2.r v2.draft "${SIGS[@]}"
-contains "version 2 is signed by 10 of the 11 members of version 1 it needs"
+contains "version 2 has 10 of 11 signatures needed from the members of version 1"
 contains "version 2 members: 11 of 11 signatures"
 # Exactly 11 members (the last eleven founders): accepted, and it verifies.
 sigs v2 "${NAMES[@]:10:11}"
@@ -142,7 +142,7 @@ done
 # Without ports, 10 others are short of version 2's threshold.
 sigs v3a "${OTHERS[@]}"
 refused v3a "$KEYS" roster combine --from v2 --out v3a v3a.draft "${SIGS[@]}"
-contains "version 3 is signed by 10 of the 11 members of version 2 it needs"
+contains "version 3 has 10 of 11 signatures needed from the members of version 2"
 # With ports: accepted.
 sigs v3a "$REMOVED" "${OTHERS[@]}"
 expect 0 "$KEYS" roster combine --from v2 --out v3a v3a.draft "${SIGS[@]}"
@@ -153,7 +153,7 @@ contains "chain valid: version 3 is in force"
 # v3b: version 2's threshold is met (with ports), version 3's is not.
 sigs v3b "$REMOVED" "${OTHERS[@]}"
 refused v3b "$KEYS" roster combine --from v2 --out v3b v3b.draft "${SIGS[@]}"
-contains "version 3 is signed by 10 of the 11 of its own members it needs"
+contains "version 3 has 10 of 11 signatures needed from its own members"
 contains "version 2 members: 11 of 11 signatures"
 contains "version 3 members: 10 of 11 signatures"
 # One more remaining member makes it: accepted and it verifies.
