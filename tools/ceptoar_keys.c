@@ -25,6 +25,7 @@
 #include "keys_cmd_share.h"
 #include "keys_cmd_notice.h"
 #include "keys_roster_diff.h"
+#include "keys_cmd_verify.h"
 #include "keys_cmd_transcript.h"
 
 #define ERR_LEN 512
@@ -41,7 +42,7 @@ static const char *s_usage_main =
     "  roster sign     sign a roster draft (shows it and asks first)\n"
     "  roster combine  attach signatures to a draft; refuses below "
     "threshold\n"
-    "  roster verify   verify a roster chain from its genesis\n"
+    "  roster verify   verify a roster chain (rollbacks, gaps, forks)\n"
     "  split           split a node's secret key into k-of-n custodian "
     "shares\n"
     "  recover         rebuild a secret key file from k shares\n"
@@ -149,14 +150,6 @@ static const char *s_usage_combine =
     "writes nothing and says how many it has and needs (exit 1).\n"
     "The --from roster is taken as given: verify it first with\n"
     "'roster verify' (it is the version your node already trusts).\n";
-
-static const char *s_usage_verify =
-    "usage: ceptoar-keys roster verify ROSTER...\n"
-    "\n"
-    "Verifies a chain of roster versions, oldest first, starting from the\n"
-    "genesis (version 1): each version's signatures, threshold, version\n"
-    "number and link to the one before. Prints each version and exits 0\n"
-    "if the whole chain is valid, 1 if not.\n";
 
 //  --------------------------------------------------------------------------
 //  Write text to a new file (refusing to replace one). Returns 0 or -1.
@@ -1031,86 +1024,6 @@ done:
     return rc;
 }
 
-static int
-s_cmd_verify (int argc, char *argv[])
-{
-    static const struct option options[] = {
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
-    int opt;
-    while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
-        if (opt == 'h') {
-            fputs (s_usage_verify, stdout);
-            return TOOL_EXIT_OK;
-        }
-        fputs (s_usage_verify, stderr);
-        return TOOL_EXIT_USAGE;
-    }
-    size_t n = (size_t) (argc - optind);
-    if (n == 0) {
-        tool_error ("roster verify needs at least one ROSTER");
-        fputs (s_usage_verify, stderr);
-        return TOOL_EXIT_USAGE;
-    }
-    if (n > KEYS_ROSTER_CHAIN_MAX) {
-        tool_error ("at most %d roster versions", KEYS_ROSTER_CHAIN_MAX);
-        return TOOL_EXIT_USAGE;
-    }
-    keys_roster_t **chain = calloc (n, sizeof *chain);
-    int rc = TOOL_EXIT_USAGE;
-    if (!chain) {
-        tool_error ("out of memory");
-        return TOOL_EXIT_USAGE;
-    }
-    for (size_t i = 0; i < n; i++) {
-        const char *path = argv[optind + (int) i];
-        if (access (path, R_OK) != 0) {
-            tool_error ("cannot read '%s': %s", path, strerror (errno));
-            goto done;
-        }
-        //  A readable file that does not parse is a failed verification.
-        if (!(chain[i] = s_load_roster (path))) {
-            rc = TOOL_EXIT_FAIL;
-            goto done;
-        }
-    }
-    size_t bad = 0;
-    char err[ERR_LEN];
-    if (keys_roster_verify_chain (chain, n, false, &bad, err, sizeof err)
-        != 0) {
-        tool_error ("'%s' (position %zu) is not valid: %s",
-                    argv[optind + (int) bad], bad + 1, err);
-        rc = TOOL_EXIT_FAIL;
-        goto done;
-    }
-    for (size_t i = 0; i < n; i++) {
-        keys_roster_count_t counts;
-        char ignored[ERR_LEN];
-        if (keys_roster_verify (chain[i], i ? chain[i - 1] : NULL, &counts,
-                                ignored, sizeof ignored) != 0) {
-            tool_error ("'%s': %s", argv[optind + (int) i], ignored);
-            rc = TOOL_EXIT_FAIL;
-            goto done;
-        }
-        printf ("%s: version %" PRIu64 " valid: %zu of %zu signatures from "
-                "its members", argv[optind + (int) i],
-                keys_roster_version (chain[i]), counts.own,
-                counts.own_needed);
-        if (counts.prev_needed)
-            printf (", %zu of %zu from version %" PRIu64, counts.prev,
-                    counts.prev_needed, keys_roster_version (chain[i]) - 1);
-        printf ("; %zu members\n", keys_roster_member_count (chain[i]));
-    }
-    printf ("chain valid: version %" PRIu64 " is in force\n",
-            keys_roster_version (chain[n - 1]));
-    rc = TOOL_EXIT_OK;
-done:
-    for (size_t i = 0; i < n; i++)
-        keys_roster_destroy (&chain[i]);
-    free (chain);
-    return rc;
-}
 
 int
 main (int argc, char *argv[])
@@ -1166,7 +1079,7 @@ main (int argc, char *argv[])
         if (!strcmp (sub, "combine"))
             return s_cmd_combine (argc - 2, argv + 2);
         if (!strcmp (sub, "verify"))
-            return s_cmd_verify (argc - 2, argv + 2);
+            return keys_cmd_roster_verify (argc - 2, argv + 2);
     }
     tool_error ("unknown command '%s%s%s'", argv[1], argc >= 3 ? " " : "",
                 argc >= 3 ? argv[2] : "");

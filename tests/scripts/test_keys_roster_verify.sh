@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MPL-2.0
+# test_keys_roster_verify: 'roster verify' checks a chain from a trusted
+# version (or the genesis) given in any order, and refuses rollbacks, gaps
+# and forks, naming both sides of a fork; 'roster sign --from' shows each
+# signer exactly what a change does; a running node refuses the same
+# rollback, gap and fork and keeps its roster.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/council.sh"
+cd "$SCRATCH"
+PORT_BASE=18290
+C=council
+make_council "$C" 2 TEL:telecom BANK:banking SEC:securities GAS:gas
+
+# sign_all FROM DRAFT SUFFIX NAME...: signatures of NAME... over DRAFT.
+sign_all () {
+    local from=$1 draft=$2 suffix=$3
+    shift 3
+    for n in "$@"; do
+        "$KEYS" roster sign --from "$from" --key "$C/$n/node.key" --yes \
+            --out "$n.$suffix" "$draft" >/dev/null 2>&1 \
+            || fail "$n could not sign $draft"
+    done
+}
+sigs () { local s=$1; shift; for n in "$@"; do echo "$n.$s"; done; }
+
+# --- What a signer is shown -------------------------------------------------
+"$KEYS" gen --name RAIL --sector railway --out RAIL --no-passphrase \
+    --endpoint tcp://127.0.0.1:18299 >/dev/null
+"$KEYS" gen --name GAS --sector gas --out GAS2 --no-passphrase >/dev/null
+expect 0 "$KEYS" roster change --from "$C/roster" --add-card RAIL/node.card \
+    --remove SEC --rotate GAS=GAS2/node.card --threshold 3 \
+    --group energy=GAS,RAIL --out v2.draft
+expect 0 "$KEYS" roster sign --from "$C/roster" --key "$C/TEL/node.key" --yes \
+    --out probe.sig v2.draft
+contains "Changes from version 1 to version 2:"
+contains "ADDED     RAIL (railway)"
+contains "REMOVED   SEC (securities)"
+contains "ROTATED   GAS"
+OLD_GAS=$(sed -n 's/^fingerprint: //p' "$C/GAS/node.card")
+NEW_GAS=$(sed -n 's/^fingerprint: //p' GAS2/node.card)
+contains "sign-key $OLD_GAS -> $NEW_GAS"
+contains "threshold 2 of 4 members -> 3 of 4 members"
+contains "group energy       (none) -> GAS, RAIL"
+contains "RETIRED   key"
+# A draft that does not follow the roster given is not signed.
+expect 0 "$KEYS" roster change --from "$C/roster" --threshold 3 --out other.draft
+expect 1 "$KEYS" roster sign --from v2.draft --key "$C/TEL/node.key" --yes \
+    --out never.sig other.draft
+contains "does not follow"
+[ ! -e never.sig ] || fail "a signature was written for a draft off the chain"
+pass
+# Without --from the signer is warned that the change cannot be shown.
+expect 0 "$KEYS" roster sign --key "$C/TEL/node.key" --yes --out warn.sig \
+    other.draft
+contains "WARNING: without --from"
+
+# --- A chain: v1, v2, v3; a fork of v2 --------------------------------------
+expect 0 "$KEYS" roster change --from "$C/roster" --threshold 3 --out v2.d
+sign_all "$C/roster" v2.d s2 TEL BANK SEC
+expect 0 "$KEYS" roster combine --from "$C/roster" --out v2 v2.d \
+    $(sigs s2 TEL BANK SEC)
+expect 0 "$KEYS" roster change --from v2 --remove SEC --out v3.d
+sign_all v2 v3.d s3 TEL BANK GAS
+expect 0 "$KEYS" roster combine --from v2 --out v3 v3.d $(sigs s3 TEL BANK GAS)
+expect 0 "$KEYS" roster change --from "$C/roster" --remove GAS --out v2f.d
+sign_all "$C/roster" v2f.d s2f TEL BANK
+expect 0 "$KEYS" roster combine --from "$C/roster" --out v2fork v2f.d \
+    $(sigs s2f TEL BANK)
+
+# Any order; from the genesis or from a trusted version.
+expect 0 "$KEYS" roster verify v3 "$C/roster" v2
+contains "chain valid: version 3 is in force"
+expect 0 "$KEYS" roster verify --trusted v2 v3
+contains "v2: version 2 trusted as given"
+contains "chain valid: version 3 is in force"
+# An unsigned draft beside the real version 2 is skipped, and said.
+expect 0 "$KEYS" roster verify --trusted "$C/roster" v2.d v2 v3
+contains "'v2.d' is not a valid version 2"
+# Rollback: older than trusted, and the trusted one replayed as new.
+expect 1 "$KEYS" roster verify --trusted v2 "$C/roster"
+contains "ROLLBACK: '$C/roster' is version 1, older than the trusted version 2"
+expect 1 "$KEYS" roster verify --trusted v3 v2 v3
+contains "ROLLBACK"
+expect 1 "$KEYS" roster verify --trusted v2 v2
+contains "is the trusted version 2 itself"
+# Gap.
+expect 1 "$KEYS" roster verify --trusted "$C/roster" v3
+contains "GAP: no version 2 was given"
+expect 1 "$KEYS" roster verify "$C/roster" v3
+contains "GAP"
+# Fork: both named.
+expect 1 "$KEYS" roster verify "$C/roster" v2 v2fork v3
+contains "FORK: two different version 2s are both validly signed"
+contains "'v2'"
+contains "'v2fork'"
+expect 1 "$KEYS" roster verify --trusted v2 v2fork
+contains "FORK: 'v2fork' is another version 2"
+
+# --- The same at a running node --------------------------------------------
+mkdir -p nodes logs
+node_init TEL tcp://127.0.0.1:18291
+node_start TEL
+expect 0 "$CLI" roster apply --dir nodes/TEL v2
+contains "roster version 2 in force"
+cp nodes/TEL/roster in-force.v2
+for bad in "$C/roster" v3-gap v2fork; do
+    case $bad in
+        v3-gap)
+            # v3 follows v2; a v4 drafted from v3 skips a version here.
+            expect 0 "$KEYS" roster change --from v3 --threshold 2 --out v4.d
+            sign_all v3 v4.d s4 TEL BANK GAS
+            expect 0 "$KEYS" roster combine --from v3 --out v4 v4.d \
+                $(sigs s4 TEL BANK GAS)
+            expect 1 "$CLI" roster apply --dir nodes/TEL v4
+            contains "versions go up by exactly one"
+            ;;
+        v2fork)
+            expect 1 "$CLI" roster apply --dir nodes/TEL v2fork
+            contains "the roster chain has forked"
+            ;;
+        *)
+            expect 1 "$CLI" roster apply --dir nodes/TEL "$bad"
+            contains "not newer than the version in force (2)"
+            ;;
+    esac
+    cmp -s nodes/TEL/roster in-force.v2 || fail "$bad changed the roster"
+    pass
+done
+expect 0 "$CLI" roster show --dir nodes/TEL --json
+contains '"version": 2'
+node_stop TEL
+echo "$TEST_NAME: $CHECKS checks passed"
