@@ -92,7 +92,12 @@ static const char *s_usage_draft =
     "  --group NAME=M,M...    a sharing group, e.g. finance=banking,"
     "securities\n"
     "  --role MEMBER=ROLES    roles of a member, e.g. T-CEPTOAR=secretariat\n"
-    "  --out FILE             the draft to write (never replaced)\n";
+    "  --out FILE             the draft to write (never replaced)\n"
+    "  --transcript FILE      append a signed record of this step to the\n"
+    "                         ceremony transcript FILE (needs --key)\n"
+    "  --key KEYFILE          the key of whoever runs this step: it signs\n"
+    "                         the transcript record\n"
+    "  --passphrase-file FILE read that key's passphrase from FILE\n";
 
 static const char *s_usage_change =
     "usage: ceptoar-keys roster change --from ROSTER [--add-card FILE]...\n"
@@ -113,7 +118,12 @@ static const char *s_usage_change =
     "                         those of a new card of the same name\n"
     "  --threshold T          the new threshold (default: unchanged)\n"
     "  --group NAME=M,M...    set a sharing group's members (replaces it)\n"
-    "  --out DRAFT            the draft to write (never replaced)\n";
+    "  --out DRAFT            the draft to write (never replaced)\n"
+    "  --transcript FILE      append a signed record of this step to the\n"
+    "                         ceremony transcript FILE (needs --key)\n"
+    "  --key KEYFILE          the key of whoever runs this step: it signs\n"
+    "                         the transcript record\n"
+    "  --passphrase-file FILE read that key's passphrase from FILE\n";
 
 static const char *s_usage_sign =
     "usage: ceptoar-keys roster sign --key KEYFILE [--from ROSTER] [--yes]\n"
@@ -149,7 +159,13 @@ static const char *s_usage_combine =
     "the new members. Each public key counts once. Below threshold it\n"
     "writes nothing and says how many it has and needs (exit 1).\n"
     "The --from roster is taken as given: verify it first with\n"
-    "'roster verify' (it is the version your node already trusts).\n";
+    "'roster verify' (it is the version your node already trusts).\n"
+    "\n"
+    "  --transcript FILE      append a signed record of this step to the\n"
+    "                         ceremony transcript FILE (needs --key)\n"
+    "  --key KEYFILE          the key of whoever runs this step: it signs\n"
+    "                         the transcript record\n"
+    "  --passphrase-file FILE read that key's passphrase from FILE\n";
 
 //  --------------------------------------------------------------------------
 //  Write text to a new file (refusing to replace one). Returns 0 or -1.
@@ -425,6 +441,41 @@ s_parse_assign (const char *text, s_assign_t *out)
     return out->count ? 0 : -1;
 }
 
+//  --------------------------------------------------------------------------
+//  --transcript on the administrator's commands (draft, change, combine):
+//  the record is signed by the administrator's own key (--key). Checked
+//  before any work, so that a ceremony never produces what it cannot
+//  record. Returns 0 or the exit code.
+
+static int
+s_transcript_ready (const char *transcript, const char *admin_key)
+{
+    if (!transcript)
+        return 0;
+    if (!admin_key) {
+        tool_error ("--transcript needs --key KEYFILE: the key of whoever "
+                    "runs this step, which signs the record");
+        return TOOL_EXIT_USAGE;
+    }
+    return keys_cmd_transcript_check (transcript);
+}
+
+static int
+s_transcript_record (const char *transcript, const char *admin_key,
+                     const char *pass_file, const char *action,
+                     const char *const *inputs, size_t n_inputs,
+                     const char *const *outputs, size_t n_outputs)
+{
+    int rc;
+    keys_secret_t *key = tool_open_key (admin_key, pass_file, &rc);
+    if (!key)
+        return rc;
+    rc = keys_cmd_transcript_record (transcript, key, NULL, action, inputs,
+                                     n_inputs, outputs, n_outputs);
+    keys_secret_destroy (&key);
+    return rc;
+}
+
 static int
 s_cmd_draft (int argc, char *argv[])
 {
@@ -434,6 +485,9 @@ s_cmd_draft (int argc, char *argv[])
         { "group", required_argument, NULL, 'g' },
         { "role", required_argument, NULL, 'r' },
         { "out", required_argument, NULL, 'o' },
+        { "transcript", required_argument, NULL, 'T' },
+        { "key", required_argument, NULL, 'k' },
+        { "passphrase-file", required_argument, NULL, 'p' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -443,6 +497,7 @@ s_cmd_draft (int argc, char *argv[])
     size_t card_count = 0, group_count = 0, role_count = 0;
     unsigned long threshold = 0;
     const char *out = NULL;
+    const char *transcript = NULL, *admin_key = NULL, *pass_file = NULL;
     int opt;
     while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
         switch (opt) {
@@ -476,6 +531,9 @@ s_cmd_draft (int argc, char *argv[])
             roles[role_count++] = optarg;
             break;
         case 'o': out = optarg; break;
+        case 'T': transcript = optarg; break;
+        case 'k': admin_key = optarg; break;
+        case 'p': pass_file = optarg; break;
         case 'h': fputs (s_usage_draft, stdout); return TOOL_EXIT_OK;
         default: fputs (s_usage_draft, stderr); return TOOL_EXIT_USAGE;
         }
@@ -486,6 +544,9 @@ s_cmd_draft (int argc, char *argv[])
         fputs (s_usage_draft, stderr);
         return TOOL_EXIT_USAGE;
     }
+    int ready = s_transcript_ready (transcript, admin_key);
+    if (ready)
+        return ready;
     if (threshold > card_count) {
         tool_error ("threshold %lu is more than the %zu members: no roster "
                     "could ever be signed", threshold, card_count);
@@ -560,6 +621,10 @@ s_cmd_draft (int argc, char *argv[])
         printf ("\ndraft written to %s: each founder now runs "
                 "'ceptoar-keys roster sign'\n", out);
         rc = TOOL_EXIT_OK;
+        if (transcript)
+            rc = s_transcript_record (transcript, admin_key, pass_file,
+                                      "roster-draft", cards, card_count,
+                                      (const char *[]) { out }, 1);
     }
     free (text);
 done:
@@ -678,6 +743,9 @@ s_cmd_change (int argc, char *argv[])
         { "threshold", required_argument, NULL, 't' },
         { "group", required_argument, NULL, 'g' },
         { "out", required_argument, NULL, 'o' },
+        { "transcript", required_argument, NULL, 'T' },
+        { "key", required_argument, NULL, 'k' },
+        { "passphrase-file", required_argument, NULL, 'p' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -687,6 +755,7 @@ s_cmd_change (int argc, char *argv[])
     size_t add_count = 0, remove_count = 0, rotate_count = 0, group_count = 0;
     unsigned long threshold = 0;
     const char *from_path = NULL, *out = NULL;
+    const char *transcript = NULL, *admin_key = NULL, *pass_file = NULL;
     int opt;
     while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
         bool full = false;
@@ -720,6 +789,9 @@ s_cmd_change (int argc, char *argv[])
             }
             break;
         case 'o': out = optarg; break;
+        case 'T': transcript = optarg; break;
+        case 'k': admin_key = optarg; break;
+        case 'p': pass_file = optarg; break;
         case 'h': fputs (s_usage_change, stdout); return TOOL_EXIT_OK;
         default: fputs (s_usage_change, stderr); return TOOL_EXIT_USAGE;
         }
@@ -733,6 +805,9 @@ s_cmd_change (int argc, char *argv[])
         fputs (s_usage_change, stderr);
         return TOOL_EXIT_USAGE;
     }
+    int ready = s_transcript_ready (transcript, admin_key);
+    if (ready)
+        return ready;
     keys_roster_t *from = s_load_roster (from_path);
     if (!from)
         return TOOL_EXIT_USAGE;
@@ -769,6 +844,12 @@ s_cmd_change (int argc, char *argv[])
                 keys_roster_version (draft), out, keys_roster_version (from),
                 keys_roster_threshold (from), keys_roster_threshold (draft));
         rc = TOOL_EXIT_OK;
+        if (transcript) {
+            const char *inputs[] = { from_path };
+            const char *outputs[] = { out };
+            rc = s_transcript_record (transcript, admin_key, pass_file,
+                                      "roster-change", inputs, 1, outputs, 1);
+        }
     }
     free (text);
 done:
@@ -923,15 +1004,22 @@ s_cmd_combine (int argc, char *argv[])
     static const struct option options[] = {
         { "from", required_argument, NULL, 'f' },
         { "out", required_argument, NULL, 'o' },
+        { "transcript", required_argument, NULL, 'T' },
+        { "key", required_argument, NULL, 'k' },
+        { "passphrase-file", required_argument, NULL, 'p' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     const char *from = NULL, *out = NULL;
+    const char *transcript = NULL, *admin_key = NULL, *pass_file = NULL;
     int opt;
     while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
         switch (opt) {
         case 'f': from = optarg; break;
         case 'o': out = optarg; break;
+        case 'T': transcript = optarg; break;
+        case 'k': admin_key = optarg; break;
+        case 'p': pass_file = optarg; break;
         case 'h': fputs (s_usage_combine, stdout); return TOOL_EXIT_OK;
         default: fputs (s_usage_combine, stderr); return TOOL_EXIT_USAGE;
         }
@@ -942,6 +1030,9 @@ s_cmd_combine (int argc, char *argv[])
         fputs (s_usage_combine, stderr);
         return TOOL_EXIT_USAGE;
     }
+    int ready = s_transcript_ready (transcript, admin_key);
+    if (ready)
+        return ready;
     if (access (out, F_OK) == 0) {
         tool_error ("'%s' exists: rosters are never replaced here", out);
         return TOOL_EXIT_USAGE;
@@ -1018,6 +1109,12 @@ s_cmd_combine (int argc, char *argv[])
             keys_roster_version (draft), out);
     s_print_counts (&counts, keys_roster_version (draft));
     rc = TOOL_EXIT_OK;
+    if (transcript) {
+        const char *inputs[] = { argv[optind] };
+        const char *outputs[] = { out };
+        rc = s_transcript_record (transcript, admin_key, pass_file,
+                                  "roster-combine", inputs, 1, outputs, 1);
+    }
 done:
     keys_roster_destroy (&draft);
     keys_roster_destroy (&prev);

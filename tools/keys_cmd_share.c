@@ -21,6 +21,7 @@
 
 #include "../keys/keys.h"
 #include "keys_cmd_share.h"
+#include "keys_cmd_transcript.h"
 #include "tool_util.h"
 
 #define S_PATH_MAX 4096
@@ -41,7 +42,9 @@ static const char *s_usage_split =
     "  --shares N             how many shares to make, 2 to 255\n"
     "  --threshold K          how many shares rebuild the key, 2 to N\n"
     "  --out-dir DIR          where to write the shares\n"
-    "  --passphrase-file FILE read the key's passphrase from FILE\n";
+    "  --passphrase-file FILE read the key's passphrase from FILE\n"
+    "  --transcript FILE      append a record (share file hashes, signed by\n"
+    "                         the key) to the ceremony transcript FILE\n";
 
 static const char *s_usage_recover =
     "usage: ceptoar-keys recover --out KEYFILE\n"
@@ -59,7 +62,9 @@ static const char *s_usage_recover =
     "  --out KEYFILE          the key file to write (mode 0600)\n"
     "  --passphrase-file FILE read the new passphrase from FILE's first "
     "line\n"
-    "  --no-passphrase        leave the new key unencrypted (tests only)\n";
+    "  --no-passphrase        leave the new key unencrypted (tests only)\n"
+    "  --transcript FILE      append a record signed by the recovered key\n"
+    "                         to the ceremony transcript FILE\n";
 
 //  --------------------------------------------------------------------------
 //  Create the missing parent directories of path (mode 0700), as mkdir -p
@@ -144,10 +149,12 @@ keys_cmd_split (int argc, char *argv[])
         { "threshold", required_argument, NULL, 't' },
         { "out-dir", required_argument, NULL, 'o' },
         { "passphrase-file", required_argument, NULL, 'p' },
+        { "transcript", required_argument, NULL, 'T' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     const char *key_path = NULL, *dir = NULL, *pass_file = NULL;
+    const char *transcript = NULL;
     unsigned long count = 0, threshold = 0;
     int opt;
     while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
@@ -155,6 +162,7 @@ keys_cmd_split (int argc, char *argv[])
         case 'k': key_path = optarg; break;
         case 'o': dir = optarg; break;
         case 'p': pass_file = optarg; break;
+        case 'T': transcript = optarg; break;
         case 'n':
             if (tool_parse_uint (optarg, KEYS_SHARE_MIN, KEYS_SHARE_MAX,
                                  &count)) {
@@ -190,8 +198,10 @@ keys_cmd_split (int argc, char *argv[])
         tool_error ("--out-dir is too long");
         return TOOL_EXIT_USAGE;
     }
-    //  Open the key first: a wrong passphrase leaves nothing on disk.
     int rc = TOOL_EXIT_USAGE;
+    if (transcript && (rc = keys_cmd_transcript_check (transcript)) != 0)
+        return rc;
+    //  Open the key first: a wrong passphrase leaves nothing on disk.
     keys_secret_t *key = tool_open_key (key_path, pass_file, &rc);
     if (!key)
         return rc;
@@ -225,6 +235,19 @@ keys_cmd_split (int argc, char *argv[])
         }
     }
     rc = TOOL_EXIT_OK;
+    if (transcript) {
+        //  The record names the share files (their hashes), never their
+        //  content; signed by the key that was split.
+        static char paths[KEYS_SHARE_MAX][S_PATH_MAX];
+        const char *outputs[KEYS_SHARE_MAX];
+        for (unsigned i = 0; i < count; i++) {
+            s_share_path (paths[i], dir, i + 1, (unsigned) count);
+            outputs[i] = paths[i];
+        }
+        const char *inputs[] = { key_path };
+        rc = keys_cmd_transcript_record (transcript, key, NULL, "key-split",
+                                         inputs, 1, outputs, count);
+    }
 done:
     if (rc != TOOL_EXIT_OK) {
         //  Half a set of shares is no backup: remove what we wrote.
@@ -265,10 +288,11 @@ keys_cmd_recover (int argc, char *argv[])
         { "out", required_argument, NULL, 'o' },
         { "passphrase-file", required_argument, NULL, 'p' },
         { "no-passphrase", no_argument, NULL, 'N' },
+        { "transcript", required_argument, NULL, 'T' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    const char *out = NULL, *pass_file = NULL;
+    const char *out = NULL, *pass_file = NULL, *transcript = NULL;
     bool no_pass = false;
     int opt;
     while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
@@ -276,6 +300,7 @@ keys_cmd_recover (int argc, char *argv[])
         case 'o': out = optarg; break;
         case 'p': pass_file = optarg; break;
         case 'N': no_pass = true; break;
+        case 'T': transcript = optarg; break;
         case 'h': fputs (s_usage_recover, stdout); return TOOL_EXIT_OK;
         default: fputs (s_usage_recover, stderr); return TOOL_EXIT_USAGE;
         }
@@ -301,6 +326,9 @@ keys_cmd_recover (int argc, char *argv[])
     keys_secret_t *key = NULL;
     char *pass = NULL;
     int rc = TOOL_EXIT_USAGE;
+    if (transcript && (rc = keys_cmd_transcript_check (transcript)) != 0)
+        return rc;
+    rc = TOOL_EXIT_USAGE;
     for (size_t i = 0; i < count; i++) {
         char err[KEYS_SHARE_ERR_LEN];
         shares[i] = keys_share_load (names[i], err, sizeof err);
@@ -336,6 +364,11 @@ keys_cmd_recover (int argc, char *argv[])
             "it)\n%s\nfingerprint %s\n", count, keys_share_count (shares[0]),
             keys_share_threshold (shares[0]), out, fpr);
     rc = TOOL_EXIT_OK;
+    if (transcript) {
+        const char *outputs[] = { out };
+        rc = keys_cmd_transcript_record (transcript, key, NULL, "key-recover",
+                                         names, count, outputs, 1);
+    }
 done:
     tool_passphrase_free (&pass);
     keys_secret_destroy (&key);

@@ -219,6 +219,14 @@ s_items_and_reencode (const proto_wire_frame_t *f, const uint8_t *data,
                                          size));
             return proto_wire_encode_roster (f->roster, f->roster_len,
                                              f->sequence, out, cap);
+        case PROTO_WIRE_NOTICE:
+            FUZZ_CHECK ("wire-decode",
+                        f->notice_len >= 1
+                            && f->notice_len <= PROTO_WIRE_NOTICE_MAX
+                            && s_inside (f->notice, f->notice_len, data,
+                                         size));
+            return proto_wire_encode_notice (f->notice, f->notice_len,
+                                             f->sequence, out, cap);
         case PROTO_WIRE_ERROR:
             FUZZ_CHECK ("wire-decode",
                         f->error_code >= 1
@@ -291,6 +299,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         size_t n = frame.count;
         if (frame.type == PROTO_WIRE_ROSTER)
             n = frame.roster_len;
+        else if (frame.type == PROTO_WIRE_NOTICE)
+            n = frame.notice_len;
         else if (frame.type == PROTO_WIRE_ERROR)
             n = frame.error_text_len;
         FUZZ_CHECK ("wire-round-trip",

@@ -32,7 +32,8 @@ import sys
 import tempfile
 
 HARNESSES = ("fuzz_entry", "fuzz_payload", "fuzz_sealed", "fuzz_card",
-             "fuzz_roster", "fuzz_keyfile", "fuzz_sigfile", "fuzz_wire")
+             "fuzz_roster", "fuzz_keyfile", "fuzz_sigfile", "fuzz_wire",
+             "fuzz_notice")
 
 SECTORS = ("telecom", "cable-tv", "broadcasting", "banking", "securities",
            "life-insurance", "non-life-insurance", "funds-settlement",
@@ -123,7 +124,9 @@ def seeds_from_docs(corpus, formats_md):
     starts = {"ceptoar-secret-key v1 ": "fuzz_keyfile",
               "ceptoar-card: 1": "fuzz_card",
               "ceptoar-roster: 1": "fuzz_roster",
-              "ceptoar-roster-signature: 1": "fuzz_sigfile"}
+              "ceptoar-roster-signature: 1": "fuzz_sigfile",
+              "ceptoar-revocation: 1": "fuzz_notice",
+              "ceptoar-card-update: 1": "fuzz_notice"}
     blocks, block = [], None
     for line in text.splitlines(keepends=True):
         if line.startswith("```"):
@@ -207,6 +210,16 @@ def seeds_from_tool(corpus, tool):
         roster = os.path.join(tmp, "roster")
         run([tool, "roster", "combine", "--out", roster, draft] + sigs)
         corpus.add("fuzz_roster", read(roster))
+        for name in ("T-CEPTOAR", "FIN-BANK"):
+            key = os.path.join(tmp, name, "node.key")
+            cert = os.path.join(tmp, name + ".revoke")
+            run([tool, "revoke-cert", "--key", key, "--out", cert])
+            corpus.add("fuzz_notice", read(cert))
+            update = os.path.join(tmp, name + ".update")
+            run([tool, "card-update", "--key", key, "--serial", "42",
+                 "--endpoint", "tcp://127.0.0.1:7101",
+                 "--endpoint", "ipc:///tmp/x", "--out", update])
+            corpus.add("fuzz_notice", read(update))
         small = os.path.join(tmp, "roster-1")
         run([tool, "roster", "combine", "--out", small, draft] + sigs[:2])
         corpus.add("fuzz_roster", read(small))
@@ -313,6 +326,9 @@ def write_dicts(out):
         "fuzz_sigfile": ["ceptoar-roster-signature: 1\n", "roster-version: ",
                          "roster-hash: ", "signer: ", "sign-key: ",
                          "signature: "],
+        "fuzz_notice": ["ceptoar-revocation: 1\n", "ceptoar-card-update: 1\n",
+                        "name: ", "sign-key: ", "box-key: ", "serial: ",
+                        "endpoint: ", "signature: ", "tcp://", "ipc://"],
         "fuzz_keyfile": ["ceptoar-secret-key v1 ", "Q1BTSwE", "Q1BTSwEB",
                          "CPSK\x01\x00", "CPSK\x01\x01", "=", "=="],
         "fuzz_entry": ["\xce\xe1\x01\x01", "\xce\xb1\x01", "\xce\xc1\x01\x01",
@@ -326,7 +342,8 @@ def write_dicts(out):
                         "\x42", "\x00\x00\x00\x11", "\x00\x10\x00\x10",
                         "\x00\x10\x00\x11"],
     }
-    for h in ("fuzz_card", "fuzz_roster", "fuzz_sigfile", "fuzz_keyfile"):
+    for h in ("fuzz_card", "fuzz_roster", "fuzz_sigfile", "fuzz_keyfile",
+              "fuzz_notice"):
         dicts[h] = dicts[h] + text_common
     for h, words in dicts.items():
         with open(os.path.join(out, h + ".dict"), "w") as f:

@@ -114,6 +114,52 @@ contains "record 2"
 pass
 cmp -s bad.log ceremony.log || fail "a broken transcript was changed"
 pass
+# --- Every other ceremony command records too -----------------------------
+# The administrator's steps (draft, change, combine) are signed by the key
+# given with --key; key steps (split, recover, revoke-cert, card-update) by
+# the key they work on. Without --key an administrator's step is refused
+# before it writes anything.
+L=all.log
+expect 2 "$KEYS" roster draft --threshold 2 --card T-CEPTOAR/node.card \
+    --card FIN-BANK/node.card --out never.draft --transcript "$L"
+contains "--transcript needs --key"
+[ ! -e never.draft ] && [ ! -e "$L" ] || fail "a refused step wrote files"
+pass
+expect 0 "$KEYS" roster draft --threshold 2 --card T-CEPTOAR/node.card \
+    --card FIN-BANK/node.card --card FIN-SEC/node.card --out d2 \
+    --transcript "$L" --key T-CEPTOAR/node.key
+expect 0 "$KEYS" roster change --from roster --threshold 3 --out c2 \
+    --transcript "$L" --key T-CEPTOAR/node.key
+for name in T-CEPTOAR FIN-BANK FIN-SEC; do
+    "$KEYS" roster sign --from roster --key "$name/node.key" --yes \
+        --out "c2.$name.sig" c2 >/dev/null 2>&1
+done
+expect 0 "$KEYS" roster combine --from roster --out roster2 c2 \
+    c2.T-CEPTOAR.sig c2.FIN-BANK.sig c2.FIN-SEC.sig \
+    --transcript "$L" --key FIN-BANK/node.key
+expect 0 "$KEYS" split --key FIN-SEC/node.key --shares 3 --threshold 2 \
+    --out-dir sec-shares --transcript "$L"
+expect 0 "$KEYS" recover --out FIN-SEC.recovered --no-passphrase \
+    sec-shares/share-01-of-03.txt sec-shares/share-03-of-03.txt \
+    --transcript "$L"
+expect 0 "$KEYS" revoke-cert --key FIN-SEC/node.key --out sec.revoke \
+    --transcript "$L"
+expect 0 "$KEYS" card-update --key FIN-BANK/node.key --out bank.update \
+    --endpoint tcp://127.0.0.1:7202 --transcript "$L"
+expect 0 "$KEYS" transcript verify --roster roster "$L"
+contains "$L: 7 records, valid"
+for action in roster-draft roster-change roster-combine key-split \
+    key-recover revoke-cert card-update; do
+    contains "$action"
+done
+contains "output   sec-shares/share-02-of-03.txt"
+contains "output   sec.revoke"
+contains "input    c2"
+# Deleting the split's record is detected.
+awk 'BEGIN{RS=""; ORS="\n\n"} !/action: key-split/' "$L" \
+    | sed '$d' > cut.log
+expect 1 "$KEYS" transcript verify cut.log
+
 # A missing transcript is an I/O error; so is a missing argument.
 expect 2 "$KEYS" transcript verify missing.log
 expect 2 "$KEYS" transcript verify
