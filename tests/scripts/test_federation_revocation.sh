@@ -114,7 +114,9 @@ expect 0 "$KEYS" revoke-cert --key outsider/node.key --out outsider.revoke
 
 NOTICES_A=$(notices_of A)
 expect 1 "$CLI" roster revoke --dir nodes/A "$K/C.forged"
+contains "does not verify"
 expect 1 "$CLI" roster revoke --dir nodes/A outsider.revoke
+contains "no key of roster"
 [ "$(notices_of A)" = "$NOTICES_A" ] || fail "a refused certificate changed A's notices"
 pass
 not_revoked A C || fail "A shows C revoked after refused certificates"
