@@ -5,10 +5,13 @@
 
    Usage: fill_store --dir NODEDIR --count N [--body-bytes B]
                      [--level LEVEL] [--audience AUDIENCE]
+                     [--timestamp-ms MS]
    The node's key must open without a passphrase (test keys). Entries are
    GREEN early warnings to the council unless told otherwise, with B-byte
-   bodies (default 300). Prints the number of entries posted. Exit 0, 1 on
-   a refusal, 2 on bad arguments.                                            */
+   bodies (default 300), stamped now unless --timestamp-ms gives their
+   author timestamp (Unix milliseconds; entry i gets MS + i, so a batch
+   stays in order; 0: now). Prints the number of entries posted. Exit 0, 1
+   on a refusal, 2 on bad arguments.                                        */
 
 #include <getopt.h>
 #include <stdio.h>
@@ -23,7 +26,8 @@ static int
 s_usage (void)
 {
     fprintf (stderr, "usage: fill_store --dir NODEDIR --count N "
-                     "[--body-bytes B] [--level LEVEL] [--audience AUD]\n");
+                     "[--body-bytes B] [--level LEVEL] [--audience AUD] "
+                     "[--timestamp-ms MS]\n");
     return 2;
 }
 
@@ -32,12 +36,14 @@ main (int argc, char **argv)
 {
     const char *dir = NULL, *level_name = "green", *audience_text = "council";
     long count = -1, body_bytes = 300;
+    long long timestamp_ms = 0;
     static const struct option options[] = {
         { "dir", required_argument, NULL, 'd' },
         { "count", required_argument, NULL, 'n' },
         { "body-bytes", required_argument, NULL, 'b' },
         { "level", required_argument, NULL, 'l' },
         { "audience", required_argument, NULL, 'a' },
+        { "timestamp-ms", required_argument, NULL, 't' },
         { NULL, 0, NULL, 0 } };
     int opt;
     while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
@@ -47,6 +53,13 @@ main (int argc, char **argv)
         case 'b': body_bytes = strtol (optarg, NULL, 10); break;
         case 'l': level_name = optarg; break;
         case 'a': audience_text = optarg; break;
+        case 't': {
+            char *end;
+            timestamp_ms = strtoll (optarg, &end, 10);
+            if (end == optarg || *end || timestamp_ms < 0)
+                return s_usage ();
+            break;
+        }
         default: return s_usage ();
         }
     }
@@ -106,6 +119,10 @@ main (int argc, char **argv)
             posts[i].audience = audience;
             posts[i].payload = buf;
             posts[i].payload_len = proto_payload_encode (&payload, buf, cap);
+            posts[i].timestamp_ms = timestamp_ms
+                                        ? (uint64_t) timestamp_ms
+                                              + (uint64_t) (done + (long) i)
+                                        : 0;
         }
         proto_reject_t r = node_store_post (node_dir_store (node), key, posts,
                                             n, ids);
