@@ -618,6 +618,8 @@ s_teardown (node_repl_t *self)
     free (self->inflight_peer);
     free (self->inflight_upto);
     free (self->author_pk);
+    free (self->author_closed);
+    self->author_closed = NULL;
     self->inflight_peer = NULL;
     self->inflight_upto = NULL;
     self->author_pk = NULL;
@@ -690,8 +692,9 @@ s_build (node_repl_t *self, char *err, size_t errlen)
     self->inflight_peer = malloc ((n + retired) * sizeof (int));
     self->inflight_upto = calloc (n + retired, sizeof (uint64_t));
     self->author_pk = malloc ((n + retired) * PROTO_PK_BYTES);
+    self->author_closed = calloc (n + retired, sizeof (bool));
     assert (self->peers && self->inflight_peer && self->inflight_upto
-            && self->author_pk);
+            && self->author_pk && self->author_closed);
     self->author_count = 0;
     for (size_t a = 0; a < n + retired; a++) {
         const uint8_t *pk

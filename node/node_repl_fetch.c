@@ -168,6 +168,22 @@ s_store_job (node_repl_t *self, repl_peer_t *peer, s_job_t *job)
         case PROTO_REJECT_FROZEN:
         case PROTO_REJECT_RETRACTED:
             break;
+        case PROTO_REJECT_KEY_RETIRED: {
+            //  The peer holds it rightly (it stored it before the key was
+            //  retired); we never can, nor anything after it in that
+            //  chain: counted once, not a violation, and the author is
+            //  not asked for again.
+            proto_header_t h;
+            uint8_t sig[PROTO_SIG_BYTES];
+            repl_count (self, peer, r);
+            if (proto_stub_decode (&h, sig, items[i].stub, items[i].stub_len)
+                == PROTO_OK)
+                for (size_t a = 0; a < self->author_count; a++)
+                    if (!memcmp (self->author_pk[a], h.author,
+                                 PROTO_PK_BYTES))
+                        self->author_closed[a] = true;
+            break;
+        }
         case PROTO_REJECT_CHAIN_SEQ:
             //  Normal while catching up (a push ahead of our head, a
             //  pipelined reply after a short one): counted, not a
@@ -390,7 +406,7 @@ repl_plan (node_repl_t *self)
             for (size_t a = 0; a < authors && count < REPL_RANGES_MAX
                                && budget > 0;
                  a++) {
-                if (frozen[a])
+                if (frozen[a] || self->author_closed[a])
                     continue;
                 int owner = self->inflight_peer[a];
                 if (owner >= 0 && (size_t) owner != p)

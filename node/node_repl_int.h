@@ -125,6 +125,9 @@ struct _node_repl_t {
     uint64_t *inflight_upto;
     uint8_t (*author_pk)[PROTO_PK_BYTES]; /* the authors, copied: the
                                              roster may change under us   */
+    bool *author_closed; /* a retired key's chain ended here: an entry
+                            past its retirement was refused, so nothing
+                            later can follow; not asked for again         */
     size_t author_count;
     zhashx_t *wanted; /* id hex -> repl_wanted_t              */
     proto_wire_writer_t *writer;

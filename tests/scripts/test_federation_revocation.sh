@@ -285,6 +285,19 @@ for n in E D2; do
     [ "$(state "$n" "$FUTURE")" = none ] \
         || fail "$n holds D's entry stamped after the rotation"
     pass
+    # Refused once per peer session, then not asked for again: a few
+    # refusals, not one per request (it is no fault of the peers, so no
+    # violation either). Give a looping node time to show itself.
+    sleep 3
+    "$CLI" peers --dir "nodes/$n" --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+total = sum(p["reasons"].get("key-retired", 0) for p in d["peers"])
+blamed = sum(p["violations"] for p in d["peers"])
+sys.exit(0 if 1 <= total <= 10 and blamed < 5 else 1)' \
+        || { "$CLI" peers --dir "nodes/$n" --json >&2
+             fail "$n keeps asking for an entry it refuses"; }
+    pass
     # C stays revoked on nodes that joined after the revocation, and what
     # C posted late is nowhere.
     # (A node takes no entry of a revoked key it does not hold yet,
