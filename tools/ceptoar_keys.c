@@ -9,6 +9,7 @@
    Exit codes: 0 success; 1 a verification or policy check failed (a
    roster below threshold, a wrong passphrase); 2 usage or I/O error.       */
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -447,8 +448,11 @@ s_parse_assign (const char *text, s_assign_t *out)
 //  before any work, so that a ceremony never produces what it cannot
 //  record. Returns 0 or the exit code.
 
+static keys_secret_t *s_admin_key;     //  opened by s_transcript_ready
+
 static int
-s_transcript_ready (const char *transcript, const char *admin_key)
+s_transcript_ready (const char *transcript, const char *admin_key,
+                    const char *pass_file)
 {
     if (!transcript)
         return 0;
@@ -457,7 +461,13 @@ s_transcript_ready (const char *transcript, const char *admin_key)
                     "runs this step, which signs the record");
         return TOOL_EXIT_USAGE;
     }
-    return keys_cmd_transcript_check (transcript);
+    int rc = keys_cmd_transcript_check (transcript);
+    if (rc)
+        return rc;
+    //  Open the key now: a wrong passphrase must stop the step before it
+    //  writes anything.
+    s_admin_key = tool_open_key (admin_key, pass_file, &rc);
+    return s_admin_key ? 0 : rc;
 }
 
 static int
@@ -466,13 +476,13 @@ s_transcript_record (const char *transcript, const char *admin_key,
                      const char *const *inputs, size_t n_inputs,
                      const char *const *outputs, size_t n_outputs)
 {
-    int rc;
-    keys_secret_t *key = tool_open_key (admin_key, pass_file, &rc);
-    if (!key)
-        return rc;
-    rc = keys_cmd_transcript_record (transcript, key, NULL, action, inputs,
-                                     n_inputs, outputs, n_outputs);
-    keys_secret_destroy (&key);
+    (void) admin_key;
+    (void) pass_file;
+    assert (s_admin_key);
+    int rc = keys_cmd_transcript_record (transcript, s_admin_key, NULL,
+                                         action, inputs, n_inputs, outputs,
+                                         n_outputs);
+    keys_secret_destroy (&s_admin_key);
     return rc;
 }
 
@@ -544,7 +554,7 @@ s_cmd_draft (int argc, char *argv[])
         fputs (s_usage_draft, stderr);
         return TOOL_EXIT_USAGE;
     }
-    int ready = s_transcript_ready (transcript, admin_key);
+    int ready = s_transcript_ready (transcript, admin_key, pass_file);
     if (ready)
         return ready;
     if (threshold > card_count) {
@@ -805,7 +815,7 @@ s_cmd_change (int argc, char *argv[])
         fputs (s_usage_change, stderr);
         return TOOL_EXIT_USAGE;
     }
-    int ready = s_transcript_ready (transcript, admin_key);
+    int ready = s_transcript_ready (transcript, admin_key, pass_file);
     if (ready)
         return ready;
     keys_roster_t *from = s_load_roster (from_path);
@@ -1030,7 +1040,7 @@ s_cmd_combine (int argc, char *argv[])
         fputs (s_usage_combine, stderr);
         return TOOL_EXIT_USAGE;
     }
-    int ready = s_transcript_ready (transcript, admin_key);
+    int ready = s_transcript_ready (transcript, admin_key, pass_file);
     if (ready)
         return ready;
     if (access (out, F_OK) == 0) {
