@@ -196,19 +196,20 @@ cli_follow (int argc, char *argv[])
         goto done;
     if (!from_start)
         follow.last_row = node_store_last_row (follow.store);
-    //  On stderr, so that stdout stays one line per entry; scripts wait
-    //  for it to know the tail has started.
-    fprintf (stderr, "ceptoar: following %s: entries stored after row %"
-                     PRIu64 " (Ctrl-C to stop)\n", dir_path,
-             follow.last_row);
-
     //  No SA_RESTART: the signal cuts the sleep short, so Ctrl-C is prompt.
+    //  Installed before the line below, which scripts wait for before
+    //  they send SIGTERM.
     struct sigaction action;
     memset (&action, 0, sizeof action);
     action.sa_handler = s_on_signal;
     sigemptyset (&action.sa_mask);
     sigaction (SIGINT, &action, NULL);
     sigaction (SIGTERM, &action, NULL);
+    //  On stderr, so that stdout stays one line per entry; scripts wait
+    //  for it to know the tail has started.
+    fprintf (stderr, "ceptoar: following %s: entries stored after row %"
+                     PRIu64 " (Ctrl-C to stop)\n", dir_path,
+             follow.last_row);
 
     while (!s_stop) {
         int result = node_store_scan_rows (follow.store, follow.last_row + 1,
