@@ -31,6 +31,18 @@ int cli_roster_notice (int argc, char *argv[]);
 node_dir_t *cli_open_dir (const char *dir);
 
 /* ------------------------------------------------------------------------
+   Hand a change to the node at dir_path, decided by the daemon lock: if
+   ceptoard runs, daemon (dir_path, arg) sends it through the control
+   socket; otherwise local (dir, arg) applies it here while this holds
+   the lock, so that no daemon starts halfway on the old files. Each
+   returns an exit code, which this returns (TOOL_EXIT_USAGE if the
+   directory does not open or the lock cannot be taken).                    */
+typedef int (cli_daemon_fn) (const char *dir_path, void *arg);
+typedef int (cli_local_fn) (node_dir_t *dir, void *arg);
+int cli_through_node (const char *dir_path, cli_daemon_fn *daemon,
+                      cli_local_fn *local, void *arg);
+
+/* ------------------------------------------------------------------------
    For commands whose only options are --dir NODEDIR, --json and --help
    (audit, peers, roster show): parse them and open the node directory.
    Returns 0 with *dir (caller destroys), *dir_path (from argv) and *json

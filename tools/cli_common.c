@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "../node/node_control.h"
 
 #define ERR_LEN 512
 
@@ -18,6 +19,28 @@ cli_open_dir (const char *dir)
     if (!node)
         tool_error ("%s", err);
     return node;
+}
+
+int
+cli_through_node (const char *dir_path, cli_daemon_fn *daemon,
+                  cli_local_fn *local, void *arg)
+{
+    node_dir_t *dir = cli_open_dir (dir_path);
+    if (!dir)
+        return TOOL_EXIT_USAGE;
+    int rc = TOOL_EXIT_USAGE;
+    int lock = node_control_lock (dir_path);
+    if (lock == -1)
+        rc = daemon (dir_path, arg);
+    else if (lock < 0)
+        tool_error ("cannot take the lock '%s/%s': check the directory's "
+                    "permissions", dir_path, NODE_CONTROL_LOCK);
+    else {
+        rc = local (dir, arg);
+        node_control_unlock (lock);
+    }
+    node_dir_destroy (&dir);
+    return rc;
 }
 
 typedef struct {

@@ -45,13 +45,21 @@ static const char *s_usage_update =
     "exit status: 0 applied (or already held or older), 1 refused (does\n"
     "not verify, not a key of the roster), 2 usage or I/O error\n";
 
+//  The notice being applied: its text as read, and as parsed.
+typedef struct {
+    const char *text;
+    size_t len;
+    const keys_notice_t *notice;
+} s_apply_t;
+
 static int
-s_apply_daemon (const char *dir_path, const char *text, size_t len)
+s_apply_daemon (const char *dir_path, void *arg)
 {
+    s_apply_t *apply = arg;
     char err[S_ERR_LEN];
     zmsg_t *request = zmsg_new ();
     zmsg_addstr (request, "NOTICE");
-    zmsg_addmem (request, text, len);
+    zmsg_addmem (request, apply->text, apply->len);
     zmsg_t *reply = node_control_call (dir_path, &request, S_TIMEOUT_MS, err,
                                        sizeof err);
     if (!reply) {
@@ -81,8 +89,9 @@ s_apply_daemon (const char *dir_path, const char *text, size_t len)
 }
 
 static int
-s_apply_local (node_dir_t *dir, const keys_notice_t *notice)
+s_apply_local (node_dir_t *dir, void *arg)
 {
+    const keys_notice_t *notice = ((s_apply_t *) arg)->notice;
     char err[S_ERR_LEN] = "";
     int rc = node_dir_apply_notice (dir, notice, err, sizeof err);
     if (rc < 0) {
@@ -141,21 +150,9 @@ cli_roster_notice (int argc, char *argv[])
         free (text);
         return TOOL_EXIT_USAGE;
     }
-    int rc = TOOL_EXIT_USAGE;
-    node_dir_t *dir = cli_open_dir (dir_path);
-    if (dir) {
-        int lock = node_control_lock (dir_path);
-        if (lock == -1)
-            rc = s_apply_daemon (dir_path, text, len);
-        else if (lock < 0)
-            tool_error ("cannot take the lock '%s/%s': check the directory's "
-                        "permissions", dir_path, NODE_CONTROL_LOCK);
-        else {
-            rc = s_apply_local (dir, &notice);
-            node_control_unlock (lock);
-        }
-    }
-    node_dir_destroy (&dir);
+    s_apply_t apply = { text, len, &notice };
+    int rc = cli_through_node (dir_path, s_apply_daemon, s_apply_local,
+                               &apply);
     free (text);
     return rc;
 }

@@ -267,13 +267,21 @@ s_show (int argc, char *argv[])
 //  --------------------------------------------------------------------------
 //  The daemon verifies, saves and switches. Returns the exit code.
 
+//  The roster being applied: its text as read, and as parsed.
+typedef struct {
+    const char *text;
+    size_t len;
+    const keys_roster_t *roster;
+} s_apply_t;
+
 static int
-s_apply_daemon (const char *dir_path, const char *text, size_t len)
+s_apply_daemon (const char *dir_path, void *arg)
 {
+    s_apply_t *apply = arg;
     char err[ERR_LEN];
     zmsg_t *request = zmsg_new ();
     zmsg_addstr (request, "ROSTER");
-    zmsg_addmem (request, text, len);
+    zmsg_addmem (request, apply->text, apply->len);
     zmsg_t *reply = node_control_call (dir_path, &request,
                                        CLI_ROSTER_TIMEOUT_MS, err, sizeof err);
     if (!reply) {
@@ -317,8 +325,9 @@ s_apply_daemon (const char *dir_path, const char *text, size_t len)
 //  No daemon: switch here, holding its lock. Returns the exit code.
 
 static int
-s_apply_local (node_dir_t *dir, const keys_roster_t *roster)
+s_apply_local (node_dir_t *dir, void *arg)
 {
+    const keys_roster_t *roster = ((s_apply_t *) arg)->roster;
     char err[ERR_LEN] = "";
     uint64_t before = keys_roster_version (node_dir_roster (dir));
     int result = node_dir_apply_roster (dir, roster, err, sizeof err);
@@ -377,24 +386,9 @@ s_apply (int argc, char *argv[])
         free (text);
         return TOOL_EXIT_FAIL;
     }
-    int rc = TOOL_EXIT_USAGE;
-    node_dir_t *dir = cli_open_dir (dir_path);
-    if (!dir)
-        goto done;
-    //  Decide by the lock, and keep it while switching: a daemon starting
-    //  meanwhile would run on the old roster while the files change.
-    int lock = node_control_lock (dir_path);
-    if (lock == -1)
-        rc = s_apply_daemon (dir_path, text, len);
-    else if (lock < 0)
-        tool_error ("cannot take the lock '%s/%s': check the directory's "
-                    "permissions", dir_path, NODE_CONTROL_LOCK);
-    else {
-        rc = s_apply_local (dir, roster);
-        node_control_unlock (lock);
-    }
-done:
-    node_dir_destroy (&dir);
+    s_apply_t apply = { text, len, roster };
+    int rc = cli_through_node (dir_path, s_apply_daemon, s_apply_local,
+                               &apply);
     keys_roster_destroy (&roster);
     free (text);
     return rc;
