@@ -470,14 +470,12 @@ s_transcript_ready (const char *transcript, const char *admin_key,
     return s_admin_key ? 0 : rc;
 }
 
+//  Append the record, signed by the key s_transcript_ready opened.
 static int
-s_transcript_record (const char *transcript, const char *admin_key,
-                     const char *pass_file, const char *action,
+s_transcript_record (const char *transcript, const char *action,
                      const char *const *inputs, size_t n_inputs,
                      const char *const *outputs, size_t n_outputs)
 {
-    (void) admin_key;
-    (void) pass_file;
     assert (s_admin_key);
     int rc = keys_cmd_transcript_record (transcript, s_admin_key, NULL,
                                          action, inputs, n_inputs, outputs,
@@ -632,7 +630,7 @@ s_cmd_draft (int argc, char *argv[])
                 "'ceptoar-keys roster sign'\n", out);
         rc = TOOL_EXIT_OK;
         if (transcript)
-            rc = s_transcript_record (transcript, admin_key, pass_file,
+            rc = s_transcript_record (transcript,
                                       "roster-draft", cards, card_count,
                                       (const char *[]) { out }, 1);
     }
@@ -857,7 +855,7 @@ s_cmd_change (int argc, char *argv[])
         if (transcript) {
             const char *inputs[] = { from_path };
             const char *outputs[] = { out };
-            rc = s_transcript_record (transcript, admin_key, pass_file,
+            rc = s_transcript_record (transcript,
                                       "roster-change", inputs, 1, outputs, 1);
         }
     }
@@ -1122,7 +1120,7 @@ s_cmd_combine (int argc, char *argv[])
     if (transcript) {
         const char *inputs[] = { argv[optind] };
         const char *outputs[] = { out };
-        rc = s_transcript_record (transcript, admin_key, pass_file,
+        rc = s_transcript_record (transcript,
                                   "roster-combine", inputs, 1, outputs, 1);
     }
 done:
@@ -1177,14 +1175,20 @@ main (int argc, char *argv[])
     }
     if (!strcmp (argv[1], "roster") && argc >= 3) {
         const char *sub = argv[2];
+        //  A step that stops after s_transcript_ready opened the key
+        //  releases it here (secure memory, wiped).
+        int rc = -1;
         if (!strcmp (sub, "draft"))
-            return s_cmd_draft (argc - 2, argv + 2);
-        if (!strcmp (sub, "change"))
-            return s_cmd_change (argc - 2, argv + 2);
+            rc = s_cmd_draft (argc - 2, argv + 2);
+        else if (!strcmp (sub, "change"))
+            rc = s_cmd_change (argc - 2, argv + 2);
+        else if (!strcmp (sub, "combine"))
+            rc = s_cmd_combine (argc - 2, argv + 2);
+        keys_secret_destroy (&s_admin_key);
+        if (rc >= 0)
+            return rc;
         if (!strcmp (sub, "sign"))
             return s_cmd_sign (argc - 2, argv + 2);
-        if (!strcmp (sub, "combine"))
-            return s_cmd_combine (argc - 2, argv + 2);
         if (!strcmp (sub, "verify"))
             return keys_cmd_roster_verify (argc - 2, argv + 2);
     }
