@@ -176,6 +176,25 @@ keys_disclosure_test (bool verbose)
     assert (keys_disclosure_payload (roster, &header, pk[S_OTHER])
             == KEYS_DISCLOSE_NONE);
 
+    /* A revoked key gets nothing, even as the author, even council-wide
+       and RED (its holder may be an attacker).                              */
+    keys_roster_t *revoked = keys_roster_dup_body (roster);
+    assert (revoked);
+    header.audience = audience[A_COUNCIL];
+    header.level = PROTO_LEVEL_GREEN;
+    assert (keys_disclosure_payload (revoked, &header, pk[S_AUTHOR])
+            == KEYS_DISCLOSE_PLAINTEXT);
+    assert (keys_roster_revoke (revoked, pk[S_AUTHOR]) == 0);
+    assert (keys_disclosure_payload (revoked, &header, pk[S_AUTHOR])
+            == KEYS_DISCLOSE_NONE);
+    header.level = PROTO_LEVEL_RED;
+    assert (keys_disclosure_payload (revoked, &header, pk[S_AUTHOR])
+            == KEYS_DISCLOSE_NONE);
+    assert (keys_disclosure_payload (revoked, &header, pk[S_OTHER])
+            == KEYS_DISCLOSE_SEALED);
+    keys_roster_destroy (&revoked);
+    header.level = PROTO_LEVEL_AMBER;
+
     /* Removing a member from the roster removes its clearance.             */
     header.audience = audience[A_GROUP];
     assert (keys_disclosure_payload (roster, &header, pk[S_IN_GROUP])
