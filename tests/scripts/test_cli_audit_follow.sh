@@ -167,7 +167,12 @@ contains '"title":"Card fraud ring"'
 contains '"row":'
 
 # A tail started now shows only what arrives after it.
+# follow.err is emptied first: the tail's own redirection truncates it
+# only once the background process runs, and until then a stale
+# "following" line from an earlier follow would let the caller post before
+# the tail has read where to start (it then waits for an entry it skipped).
 follow_bg () {
+    : > follow.err
     timeout 60 "$CLI" follow --dir "$1" --count 1 --interval 50 \
         > follow.out 2> follow.err &
     FOLLOW_PID=$!
@@ -188,6 +193,7 @@ lacks "Phishing wave"
 [ "$(wc -l < follow.out)" -eq 1 ] || fail "follow printed: $OUT"
 pass
 # SIGTERM ends a tail with exit 0.
+: > follow.err
 timeout 60 "$CLI" follow --dir node-t > /dev/null 2> follow.err &
 FOLLOW_PID=$!
 for _ in $(seq 1 300); do
