@@ -394,6 +394,25 @@ proto_payload_decode (proto_payload_t *self, const uint8_t *buf, size_t len)
 
 /* ------------------------------------------------------------------------
    Plaintext signature octets.                                               */
+uint8_t
+proto_payload_implied_flags (const proto_payload_t *self)
+{
+    assert (self);
+    uint8_t flags = 0;
+    //  Receipts cost a little on every receiver, so only for what a
+    //  sender must know reached everyone: drills and serious entries.
+    if (self->kind == PROTO_KIND_DRILL || self->severity >= 3)
+        flags |= PROTO_FLAG_RECEIPT;
+    //  The urgent lane is for what cannot wait behind a catch-up.
+    if (self->severity >= 4
+        || (self->kind == PROTO_KIND_EARLY_WARNING && self->severity >= 3))
+        flags |= PROTO_FLAG_URGENT;
+    //  Receipts and acknowledgements never ask for receipts themselves.
+    if (self->kind == PROTO_KIND_RECEIPT || self->kind == PROTO_KIND_ACK)
+        flags = 0;
+    return flags;
+}
+
 bool
 proto_payload_is_plaintext (const uint8_t *buf, size_t len)
 {

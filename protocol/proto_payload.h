@@ -101,6 +101,13 @@ proto_reject_t proto_payload_decode (proto_payload_t *self,
 bool proto_payload_eq (const proto_payload_t *a, const proto_payload_t *b);
 
 /* ------------------------------------------------------------------------
+   The header flags an entry with this payload gets whatever its poster
+   asked (protocol.md 5.4): PROTO_FLAG_RECEIPT for drills and severity 3
+   or 4, PROTO_FLAG_URGENT for severity 4 and early warnings of severity 3
+   or more. Posters OR these into the flags they were asked for.           */
+uint8_t proto_payload_implied_flags (const proto_payload_t *self);
+
+/* ------------------------------------------------------------------------
    True if buf starts with the plaintext payload signature octets.           */
 bool proto_payload_is_plaintext (const uint8_t *buf, size_t len);
 

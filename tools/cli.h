@@ -27,6 +27,17 @@ int cli_roster (int argc, char *argv[]);
 int cli_roster_notice (int argc, char *argv[]);
 
 /* ------------------------------------------------------------------------
+   Post payload as a new entry of this node (cli_publish.c): flags plus
+   those the payload implies (proto_payload_implied_flags), the audience
+   resolved from audience_text, sealed to its recipients if level is RED,
+   signed and stored by ceptoard if it runs for dir_path, else with the key
+   (opened with pass_file if encrypted) into dir's store. Returns
+   TOOL_EXIT_OK with id set, or an exit code after printing why.             */
+int cli_publish (const char *dir_path, node_dir_t *dir, const char *pass_file,
+                 proto_level_t level, uint8_t flags, const char *audience_text,
+                 const proto_payload_t *payload, uint8_t id[PROTO_HASH_BYTES]);
+
+/* ------------------------------------------------------------------------
    Open NODEDIR, printing a clear error on failure (NULL).                   */
 node_dir_t *cli_open_dir (const char *dir);
 

@@ -6,12 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
-#include "../node/node_control.h"
 
-/* How long post waits for a running node to answer. */
-#define CLI_POST_TIMEOUT_MS 30000
-
-#define ERR_LEN 512
 
 static const char *s_usage =
     "usage: ceptoar post --dir NODEDIR --kind KIND --severity 0..4\n"
@@ -80,48 +75,6 @@ s_add_ref (node_dir_t *dir, proto_payload_t *payload, const char *text)
         return -1;
     }
     return 0;
-}
-
-//  --------------------------------------------------------------------------
-//  Seal an encoded payload to the named nodes and the author.
-
-static uint8_t *
-s_seal (const keys_roster_t *roster, const proto_audience_t *audience,
-        const keys_member_t *author, const uint8_t *plain, size_t len,
-        size_t *sealed_len)
-{
-    proto_recipient_t recipients[PROTO_SEAL_MAX_RECIPIENTS];
-    size_t n = 0;
-    bool author_named = false;
-    for (size_t i = 0; i < audience->node_count; i++) {
-        const keys_member_t *member
-            = keys_roster_member_by_key (roster, audience->nodes[i]);
-        if (!member)
-            return NULL;
-        memcpy (recipients[n].sign_pk, member->card.sign_pk, PROTO_PK_BYTES);
-        memcpy (recipients[n].box_pk, member->card.box_pk, PROTO_BOXPK_BYTES);
-        n++;
-        if (!memcmp (member->card.sign_pk, author->card.sign_pk,
-                     PROTO_PK_BYTES))
-            author_named = true;
-    }
-    //  The author can always read its own RED entries.
-    if (!author_named) {
-        memcpy (recipients[n].sign_pk, author->card.sign_pk, PROTO_PK_BYTES);
-        memcpy (recipients[n].box_pk, author->card.box_pk, PROTO_BOXPK_BYTES);
-        n++;
-    }
-    size_t cap = proto_seal_size (len, n);
-    uint8_t *sealed = malloc (cap);
-    if (!sealed)
-        return NULL;
-    *sealed_len = proto_seal (plain, len, author->card.sign_pk, recipients,
-                              n, sealed, cap);
-    if (*sealed_len == 0) {
-        free (sealed);
-        return NULL;
-    }
-    return sealed;
 }
 
 int
@@ -219,10 +172,7 @@ cli_post (int argc, char *argv[])
         return TOOL_EXIT_USAGE;
     int rc = TOOL_EXIT_USAGE;
     char *body = NULL;
-    uint8_t *encoded = NULL, *sealed = NULL;
-    size_t body_len = 0, encoded_len = 0, sealed_len = 0;
-    keys_secret_t *key = NULL;
-    const keys_roster_t *roster = node_dir_roster (dir);
+    size_t body_len = 0;
     const keys_member_t *self = node_dir_self (dir);
     if (!self) {
         tool_error ("this node (%s) is not a member of the roster in force: "
@@ -272,86 +222,14 @@ cli_post (int argc, char *argv[])
         payload.reporter_type = PROTO_REPORTER_ANONYMISED;
         payload.reporter_sector = (uint8_t) self->card.sector;
     }
-    encoded_len = proto_payload_encoded_size (&payload);
-    encoded = encoded_len ? malloc (encoded_len) : NULL;
-    if (!encoded || proto_payload_encode (&payload, encoded, encoded_len)
-                        != encoded_len) {
-        tool_error ("the entry is not valid (a reporter name over %d bytes, "
-                    "or a payload over %d bytes?)", PROTO_REPORTER_MAX,
-                    PROTO_PAYLOAD_MAX);
+    uint8_t id[PROTO_HASH_BYTES];
+    rc = cli_publish (dir_path, dir, pass_file, level, flags, audience_text,
+                      &payload, id);
+    if (rc != TOOL_EXIT_OK)
         goto done;
-    }
-    node_post_t post;
-    memset (&post, 0, sizeof post);
-    post.level = level;
-    post.flags = flags;
-    char err[ERR_LEN];
-    if (keys_roster_resolve_audience (roster, audience_text, &post.audience,
-                                      err, sizeof err) != 0) {
-        tool_error ("%s", err);
-        goto done;
-    }
-    if (level == PROTO_LEVEL_RED && post.audience.type != PROTO_AUDIENCE_NODES) {
-        tool_error ("TLP:RED is for named recipients only: use --audience "
-                    "node:NAME[,NAME...]");
-        goto done;
-    }
-    post.payload = encoded;
-    post.payload_len = encoded_len;
-    if (level == PROTO_LEVEL_RED) {
-        sealed = s_seal (roster, &post.audience, self, encoded, encoded_len,
-                         &sealed_len);
-        if (!sealed) {
-            tool_error ("cannot seal the RED payload to its recipients");
-            goto done;
-        }
-        post.payload = sealed;
-        post.payload_len = sealed_len;
-    }
-    uint8_t id[1][PROTO_HASH_BYTES];
-    proto_reject_t reason;
-    char reason_text[512] = "";
-    if (node_control_daemon_running (dir_path)) {
-        //  The running node signs, stores and shares it; it holds the key.
-        reason = node_control_post (dir_path, post.level, post.flags,
-                                    &post.audience, post.payload,
-                                    post.payload_len, CLI_POST_TIMEOUT_MS,
-                                    id[0], reason_text, sizeof reason_text);
-    }
-    else {
-        key = tool_open_key (node_dir_key_path (dir), pass_file, &rc);
-        if (!key)
-            goto done;
-        rc = TOOL_EXIT_USAGE;
-        if (memcmp (keys_secret_sign_pk (key), node_dir_self_pk (dir),
-                    PROTO_PK_BYTES) != 0) {
-            tool_error ("the key file does not match this node's configured "
-                        "key");
-            goto done;
-        }
-        reason = node_store_post (node_dir_store (dir), key, &post, 1, id);
-        if (reason == PROTO_REJECT_STORAGE)
-            snprintf (reason_text, sizeof reason_text, "%s",
-                      node_store_last_error (node_dir_store (dir)));
-    }
-    if (reason != PROTO_OK) {
-        if (reason == PROTO_REJECT_STORAGE)
-            tool_error ("not posted: %s", reason_text);
-        else if (reason == PROTO_REJECT_FROZEN)
-            tool_error ("not posted: this node's chain is frozen because a "
-                        "fork of it was recorded (two different entries with "
-                        "the same sequence number): its key may be "
-                        "compromised; run 'ceptoar fsck' and tell the "
-                        "Council");
-        else
-            tool_error ("not posted: refused by the store (%s)",
-                        proto_reject_name (reason));
-        rc = reason == PROTO_REJECT_STORAGE ? TOOL_EXIT_USAGE
-                                            : TOOL_EXIT_FAIL;
-        goto done;
-    }
+    rc = TOOL_EXIT_USAGE;
     char hex[2 * PROTO_HASH_BYTES + 1];
-    proto_hex_encode (hex, id[0], PROTO_HASH_BYTES);
+    proto_hex_encode (hex, id, PROTO_HASH_BYTES);
     printf ("%s\n", hex);
     if (fflush (stdout) != 0 || ferror (stdout)) {
         //  The entry is stored; say so, or the caller may post it again.
@@ -362,13 +240,7 @@ cli_post (int argc, char *argv[])
     }
     rc = TOOL_EXIT_OK;
 done:
-    if (encoded) {
-        sodium_memzero (encoded, encoded_len);
-        free (encoded);
-    }
-    free (sealed);
     tool_free_wiped (body, body_len);
-    keys_secret_destroy (&key);
     node_dir_destroy (&dir);
     return rc;
 }

@@ -160,7 +160,11 @@ first=$(echo "$OUT" | head -1)
 case "$first" in *"Phishing wave"*) pass ;; *) fail "first: $first" ;; esac
 echo "$OUT" | grep -q '^! .*Named victim' || fail "no ! on urgent: $OUT"
 pass
-echo "$OUT" | grep -q '^! .*Phishing wave' && fail "! on a severity 3 entry"
+# An early warning of severity 3 is urgent too (protocol.md 5.4); an
+# incident of severity 2 is not.
+echo "$OUT" | grep -q '^! .*Phishing wave' || fail "no ! on an early warning"
+pass
+echo "$OUT" | grep -q '^! .*Card fraud ring' && fail "! on a severity 2 entry"
 pass
 follow_out --dir node-t --from-start --count 1 --level amber --json
 contains '"title":"Card fraud ring"'
