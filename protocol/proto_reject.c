@@ -37,6 +37,7 @@ proto_reject_name (proto_reject_t reason)
         case PROTO_REJECT_NOT_CLEARED:    return "not-cleared";
         case PROTO_REJECT_REVOKED:        return "revoked";
         case PROTO_REJECT_KEY_RETIRED:    return "key-retired";
+        case PROTO_REJECT_RECEIPT:        return "receipt";
         case PROTO_REJECT_STORAGE:        return "storage";
         case PROTO_REJECT_RETRACTED:      return "retracted";
     }

@@ -37,6 +37,9 @@ typedef enum {
     PROTO_REJECT_REVOKED = 38,      /* the author's key is revoked          */
     PROTO_REJECT_KEY_RETIRED = 39,  /* the author's key was retired by a
                                        roster change before the entry's time*/
+    PROTO_REJECT_RECEIPT = 40,      /* a receipt or acknowledgement not as
+                                       specified, or confirming what its
+                                       author could not have received       */
     /* Environment */
     PROTO_REJECT_STORAGE = 50,      /* the store could not write (disk, map)*/
     /* Replication (docs/protocol.md section 13). Reasons stay below 100:

@@ -12,6 +12,7 @@
 #include "proto_audience.h"
 #include "proto_entry.h"
 #include "proto_payload.h"
+#include "proto_receipt.h"
 #include "proto_seal.h"
 #include "proto_wire.h"
 

@@ -32,6 +32,7 @@ static const selftest_t s_tests[] = {
     { "proto_audience", proto_audience_test },
     { "proto_entry", proto_entry_test },
     { "proto_payload", proto_payload_test },
+    { "proto_receipt", proto_receipt_test },
     { "proto_seal", proto_seal_test },
     { "proto_wire", proto_wire_test },
     { "test_vectors", test_vectors_test },
