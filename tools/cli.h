@@ -173,6 +173,13 @@ int cli_entry_payload (const node_entry_t *entry, cli_opener_t *opener,
                        proto_payload_t *payload, uint8_t **plain);
 
 /* ------------------------------------------------------------------------
+   An audience as text: "council", "group:NAME" or "node:NAME,NAME..."
+   (members by roster name, others by fingerprint prefix), truncated to
+   len bytes.                                                                */
+void cli_audience_text (const proto_audience_t *audience,
+                        const keys_roster_t *roster, char *out, size_t len);
+
+/* ------------------------------------------------------------------------
    Author display name: roster name or fingerprint.                          */
 void cli_author_name (const keys_roster_t *roster, const uint8_t *pk,
                       char *out, size_t len);
