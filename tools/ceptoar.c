@@ -20,6 +20,7 @@ static const char *s_usage =
     "  audit   prove no payload is held outside this node's clearance\n"
     "  peers   every member: connected, last seen, behind, violations\n"
     "  roster  show the roster in force, or apply a new version\n"
+    "  ack     acknowledge an entry: a person here read it\n"
     "\n"
     "'ceptoar COMMAND --help' describes each command.\n"
     "exit status: 0 success, 1 verification or policy failure, 2 usage or "
@@ -51,6 +52,7 @@ main (int argc, char *argv[])
         { "show", cli_show }, { "fsck", cli_fsck },
         { "audit", cli_audit }, { "follow", cli_follow },
         { "peers", cli_peers }, { "roster", cli_roster },
+        { "ack", cli_ack },
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp (command, commands[i].name))

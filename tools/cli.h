@@ -22,6 +22,7 @@ int cli_audit (int argc, char *argv[]);
 int cli_follow (int argc, char *argv[]);
 int cli_peers (int argc, char *argv[]);
 int cli_roster (int argc, char *argv[]);
+int cli_ack (int argc, char *argv[]);
 /* "roster revoke" and "roster card-update" (cli_notice.c): argv[0] is the
    subcommand.                                                               */
 int cli_roster_notice (int argc, char *argv[]);
