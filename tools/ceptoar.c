@@ -21,6 +21,7 @@ static const char *s_usage =
     "  peers   every member: connected, last seen, behind, violations\n"
     "  roster  show the roster in force, or apply a new version\n"
     "  ack     acknowledge an entry: a person here read it\n"
+    "  drill   start a drill, or report who confirmed it and when\n"
     "\n"
     "'ceptoar COMMAND --help' describes each command.\n"
     "exit status: 0 success, 1 verification or policy failure, 2 usage or "
@@ -52,7 +53,7 @@ main (int argc, char *argv[])
         { "show", cli_show }, { "fsck", cli_fsck },
         { "audit", cli_audit }, { "follow", cli_follow },
         { "peers", cli_peers }, { "roster", cli_roster },
-        { "ack", cli_ack },
+        { "ack", cli_ack }, { "drill", cli_drill },
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp (command, commands[i].name))

@@ -23,6 +23,8 @@ int cli_follow (int argc, char *argv[]);
 int cli_peers (int argc, char *argv[]);
 int cli_roster (int argc, char *argv[]);
 int cli_ack (int argc, char *argv[]);
+/* "drill start" and "drill report" (cli_drill.c): argv[0] is "drill".      */
+int cli_drill (int argc, char *argv[]);
 /* "roster revoke" and "roster card-update" (cli_notice.c): argv[0] is the
    subcommand.                                                               */
 int cli_roster_notice (int argc, char *argv[]);
