@@ -827,9 +827,10 @@ node_repl_tick (node_repl_t *self)
         }
         repl_plan (self);
         repl_send_receipts (self);
+        //  Wake for the earliest of what is due (a HELLO retry above).
         if (self->receipts_due_ms && self->receipts_due_ms - now < wait)
             wait = (int) (self->receipts_due_ms - now);
-        if (self->heads_due_ms)
+        if (self->heads_due_ms && self->heads_due_ms - now < wait)
             wait = (int) (self->heads_due_ms - now);
         if (self->heads_next_ms - now < wait)
             wait = (int) (self->heads_next_ms - now);
