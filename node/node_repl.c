@@ -826,7 +826,11 @@ node_repl_tick (node_repl_t *self)
             repl_fetch_payloads (self);
         }
         repl_plan (self);
-        if (self->heads_due_ms)
+        repl_send_receipts (self);
+        //  Wake for the earliest of what is due (a HELLO retry above).
+        if (self->receipts_due_ms && self->receipts_due_ms - now < wait)
+            wait = (int) (self->receipts_due_ms - now);
+        if (self->heads_due_ms && self->heads_due_ms - now < wait)
             wait = (int) (self->heads_due_ms - now);
         if (self->heads_next_ms - now < wait)
             wait = (int) (self->heads_next_ms - now);
@@ -885,6 +889,8 @@ node_repl_new (node_dir_t *node, const keys_secret_t *key, bool verbose,
     }
     self->heads_next_ms = repl_now () + self->heads_interval_ms;
     self->wanted_dirty = true;
+    //  Receipts owed from before a stop or crash go out at once.
+    self->receipts_due_ms = repl_now ();
     if (s_build (self, err, errlen) != 0) {
         node_repl_destroy (&self);
         return NULL;

@@ -45,6 +45,7 @@ typedef struct {
     proto_wire_frame_t frame;          /* decoded from bytes                */
     node_append_t *items;
     proto_reject_t *sig;
+    proto_reject_t *result;            /* what the store said (once stored) */
     uint8_t sign_pk[PROTO_PK_BYTES];   /* the peer it came from             */
     bool is_reply;                     /* answers our oldest request        */
     uint32_t epoch;                    /* the session it answers            */
@@ -59,6 +60,7 @@ s_job_destroy (s_job_t **job_p)
     free (job->bytes);
     free (job->items);
     free (job->sig);
+    free (job->result);
     free (job);
     *job_p = NULL;
 }
@@ -80,6 +82,53 @@ repl_jobs_done (node_repl_t *self, bool wait)
             s_reply_stored (self, peer, job);
         s_job_destroy (&job);
     }
+}
+
+//  Does any of the n items carry the urgent flag? Only pushes are asked:
+//  a push is small (at most a peer's max-batch items).
+static bool
+s_has_urgent (const node_append_t *items, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        proto_header_t h;
+        uint8_t sig[PROTO_SIG_BYTES];
+        if (proto_stub_decode (&h, sig, items[i].stub, items[i].stub_len)
+                == PROTO_OK
+            && (h.flags & PROTO_FLAG_URGENT))
+            return true;
+    }
+    return false;
+}
+
+//  Push on the urgent entries of job that were new here (stored now, not
+//  by this node), so that they cross the Council in one round even where
+//  their author cannot reach everyone. Each node does it once per entry:
+//  a second copy is a duplicate and goes no further.
+static void
+s_relay_urgent (node_repl_t *self, const s_job_t *job)
+{
+    size_t n = job->frame.count, count = 0;
+    uint8_t (*ids)[PROTO_HASH_BYTES] = calloc (n, PROTO_HASH_BYTES);
+    assert (ids);
+    for (size_t i = 0; i < n; i++) {
+        proto_header_t h;
+        uint8_t sig[PROTO_SIG_BYTES];
+        if (job->result && job->result[i] == PROTO_OK
+            && proto_stub_decode (&h, sig, job->items[i].stub,
+                                  job->items[i].stub_len) == PROTO_OK
+            && (h.flags & PROTO_FLAG_URGENT)
+            && memcmp (h.author, self->self_pk, PROTO_PK_BYTES)) {
+            proto_entry_id (ids[count], job->items[i].stub,
+                            job->items[i].stub_len);
+            count++;
+        }
+    }
+    if (count) {
+        self->urgent_relayed += count;
+        node_repl_posted (self, (const uint8_t (*)[PROTO_HASH_BYTES]) ids,
+                          count);
+    }
+    free (ids);
 }
 
 //  Take an ENTRIES frame for storing: small ones at once when nothing is
@@ -113,9 +162,16 @@ repl_accept_entries (node_repl_t *self, repl_peer_t *peer, const uint8_t *data,
     job->epoch = peer->out_epoch;
     if (is_reply)
         peer->replies_pending++;
-    if (n <= REPL_INLINE_MAX && node_verify_pending (self->verify) == 0) {
+    //  The urgent lane (13.9.6): a push that carries an urgent entry is
+    //  verified and stored now, ahead of the catch-up replies queued in
+    //  the pool, and its urgent entries are pushed on to every peer.
+    bool urgent = !is_reply && s_has_urgent (job->items, n);
+    if (urgent
+        || (n <= REPL_INLINE_MAX && node_verify_pending (self->verify) == 0)) {
         node_store_verify_stubs (job->items, n, job->sig, NULL);
         s_store_job (self, peer, job);
+        if (urgent)
+            s_relay_urgent (self, job);
         if (is_reply)
             s_reply_stored (self, peer, job);
         s_job_destroy (&job);
@@ -125,6 +181,19 @@ repl_accept_entries (node_repl_t *self, repl_peer_t *peer, const uint8_t *data,
     job->verify.n = n;
     job->verify.sig = job->sig;
     node_verify_submit (self->verify, &job->verify);
+}
+
+//  The chain of item's author cannot go on here: stop asking for it.
+static void
+s_close_author (node_repl_t *self, const node_append_t *item)
+{
+    proto_header_t h;
+    uint8_t sig[PROTO_SIG_BYTES];
+    if (proto_stub_decode (&h, sig, item->stub, item->stub_len) != PROTO_OK)
+        return;
+    for (size_t a = 0; a < self->author_count; a++)
+        if (!memcmp (self->author_pk[a], h.author, PROTO_PK_BYTES))
+            self->author_closed[a] = true;
 }
 
 //  Store a verified job and count what happened against the peer (NULL if
@@ -150,7 +219,7 @@ s_store_job (node_repl_t *self, repl_peer_t *peer, s_job_t *job)
     if (!peer)
         goto done;
     repl_stats_t *stats = repl_stats (self, peer);
-    bool stored = false, gap = false;
+    bool stored = false, gap = false, payloads = false;
     for (i = 0; i < n; i++) {
         proto_reject_t r = results[i];
         char hex[17];
@@ -161,29 +230,37 @@ s_store_job (node_repl_t *self, repl_peer_t *peer, s_job_t *job)
             stored = true;
             if (items[i].payload_len == 0)
                 self->wanted_dirty = true;
+            else
+                payloads = true;
             REPL_LOG (self, REPL_DEBUG, "stored %s from %s", hex,
                    peer->member.card.name);
             break;
         case PROTO_REJECT_DUPLICATE:
+            //  Perhaps the payload of a header held alone: it may be owed
+            //  a receipt now.
+            payloads = payloads || items[i].payload_len > 0;
+            break;
+        case PROTO_REJECT_RECEIPT:
+            //  A receipt or acknowledgement confirming what its author
+            //  could not have received: forged, and not stored. Nothing
+            //  later in that chain can follow it here, so the author is
+            //  not asked for again (until a restart); the operators see
+            //  the violation (ceptoar peers).
+            repl_violation (self, peer, r, "a receipt that confirms what its "
+                                           "author could not have received");
+            s_close_author (self, &items[i]);
+            break;
         case PROTO_REJECT_FROZEN:
         case PROTO_REJECT_RETRACTED:
             break;
-        case PROTO_REJECT_KEY_RETIRED: {
+        case PROTO_REJECT_KEY_RETIRED:
             //  The peer holds it rightly (it stored it before the key was
             //  retired); we never can, nor anything after it in that
             //  chain: counted once, not a violation, and the author is
             //  not asked for again.
-            proto_header_t h;
-            uint8_t sig[PROTO_SIG_BYTES];
             repl_count (self, peer, r);
-            if (proto_stub_decode (&h, sig, items[i].stub, items[i].stub_len)
-                == PROTO_OK)
-                for (size_t a = 0; a < self->author_count; a++)
-                    if (!memcmp (self->author_pk[a], h.author,
-                                 PROTO_PK_BYTES))
-                        self->author_closed[a] = true;
+            s_close_author (self, &items[i]);
             break;
-        }
         case PROTO_REJECT_CHAIN_SEQ:
             //  Normal while catching up (a push ahead of our head, a
             //  pipelined reply after a short one): counted, not a
@@ -240,8 +317,10 @@ s_store_job (node_repl_t *self, repl_peer_t *peer, s_job_t *job)
         if (!self->heads_due_ms || due < self->heads_due_ms)
             self->heads_due_ms = due;
     }
+    if (payloads)
+        repl_receipts_soon (self);
 done:
-    free (results);
+    job->result = results;             /* for s_relay_urgent                */
     free (ids);
 }
 

@@ -31,6 +31,11 @@
 #define REPL_LOGS_PER_SEC  10  /* refusal log lines per peer        */
 #define REPL_PENDING_MAX   2   /* replies being verified, per peer  */
 #define REPL_INLINE_MAX    16  /* ENTRIES verified in the actor     */
+#define REPL_RECEIPT_DELAY_MS 50   /* gather what arrives, then confirm */
+#define REPL_RECEIPT_RETRY_MS 2000 /* a receipt could not be posted     */
+#define REPL_RECEIPTS_PER_TICK 8   /* receipts posted per tick, at most */
+#define REPL_PUSH_MAX      256 /* own entries pushed at once; more: the
+                                  peers pull them (13.9.6)         */
 
 enum { REPL_ERROR = 0, REPL_WARNING = 1, REPL_INFO = 2, REPL_DEBUG = 3 };
 
@@ -144,6 +149,10 @@ struct _node_repl_t {
     int64_t peers_file_ms;
     uint64_t unauthenticated; /* frames with no member key         */
     size_t plan_start;        /* first peer repl_plan considers       */
+    int64_t receipts_due_ms;  /* 0: none; when to post receipts owed  */
+    uint64_t receipts_posted;   /* receipts this node posted          */
+    uint64_t receipts_confirmed; /* entries they confirmed             */
+    uint64_t urgent_relayed;     /* urgent entries pushed on (13.9.6)  */
 };
 
 #define REPL_LOG(self, level, ...)                                             \
@@ -216,6 +225,10 @@ void repl_on_heads (node_repl_t *self, repl_peer_t *peer,
 void repl_plan (node_repl_t *self);
 void repl_wanted_expire (node_repl_t *self);
 void repl_wanted_free (void **item_p);
+
+/* node_repl_receipt.c */
+void repl_receipts_soon (node_repl_t *self);
+void repl_send_receipts (node_repl_t *self);
 
 /* node_repl_report.c */
 void repl_count (node_repl_t *self, repl_peer_t *peer, unsigned code);

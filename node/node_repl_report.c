@@ -194,11 +194,14 @@ node_repl_peers_json (node_repl_t *self, bool running)
     s_forks_json_t f = { self, json_array () };
     node_store_forks (self->store, s_fork_json, &f);
     json_t *root = json_pack (
-        "{s:s, s:I, s:b, s:I, s:I, s:o, s:o}", "node",
+        "{s:s, s:I, s:b, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "node",
         node_dir_name (self->node), "roster_version",
         (json_int_t) keys_roster_version (self->roster), "running", running,
         "updated_ms", (json_int_t) zclock_time (), "unauthenticated",
-        (json_int_t) self->unauthenticated, "peers", peers, "forks",
+        (json_int_t) self->unauthenticated, "receipts_posted",
+        (json_int_t) self->receipts_posted, "receipts_confirmed",
+        (json_int_t) self->receipts_confirmed, "urgent_relayed",
+        (json_int_t) self->urgent_relayed, "peers", peers, "forks",
         f.forks);
     char *text = json_dumps (root, JSON_INDENT (2));
     json_decref (root);

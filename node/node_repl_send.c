@@ -320,6 +320,24 @@ node_repl_posted (node_repl_t *self, const uint8_t (*ids)[PROTO_HASH_BYTES],
         if (node_store_get (self->store, ids[i], s_copy_entry,
                             &copies[held]) == 0)
             held++;
+    //  A large batch is not pushed: it would sit in the peers' pipes ahead
+    //  of whatever comes next, urgent entries included (13.9.6). Its
+    //  urgent entries go now; HEADS tell the peers to pull the rest, at
+    //  the pace they ask for it.
+    if (held > REPL_PUSH_MAX) {
+        size_t urgent = 0;
+        for (size_t i = 0; i < held; i++) {
+            if (copies[i].header.flags & PROTO_FLAG_URGENT) {
+                s_copy_t keep = copies[urgent];
+                copies[urgent++] = copies[i];
+                copies[i] = keep;
+            }
+        }
+        for (size_t i = urgent; i < held; i++)
+            free (copies[i].payload);
+        held = urgent;
+        self->heads_due_ms = repl_now ();
+    }
     for (size_t p = 0; p < self->peer_count; p++) {
         repl_peer_t *peer = &self->peers[p];
         if (!peer->out_ready)

@@ -33,6 +33,9 @@
                      retractions of entries not held yet (pending)
        missing   row (u32, INTEGERKEY) -> empty: headers whose payload this
                      node may hold but does not (what PAYLOADS fetches)
+       receipts  row (u32, INTEGERKEY) -> u64 LE ms: payloads stored here of
+                     others' entries that ask for a receipt, not yet
+                     confirmed (what the daemon's receipts confirm)
        meta      "schema" -> u32 LE schema version; "missing" -> roster
                      hash || self key the missing index was built for
    Rows are local, 1, 2, 3 ... in the order this node stored the headers.
@@ -59,6 +62,7 @@
 #include <lmdb.h>
 
 #include "node_store.h"
+#include "../protocol/proto_receipt.h"
 
 #define S_SCHEMA_VERSION 2                         /* 1 is migrated      */
 #define S_MAX_DBS 16
@@ -102,6 +106,7 @@ struct _node_store_t {
     MDB_dbi refs;                   /* target id -> referencing row32       */
     MDB_dbi retracted;              /* target id -> author||retraction id   */
     MDB_dbi missing;                /* row -> empty: payload to fetch       */
+    MDB_dbi receipts;               /* row -> stored ms: receipts to send   */
     MDB_dbi meta;                   /* name -> value                        */
     size_t max_map_size;            /* growth stops here                    */
     size_t ids_merge_at;            /* S_IDS_MERGE (smaller in tests)       */
@@ -1183,6 +1188,105 @@ s_missing_put (node_store_t *self, MDB_txn *txn, uint64_t row, bool append)
     return mdb_put (txn, self->missing, &k, &v, append ? MDB_APPEND : 0);
 }
 
+//  --------------------------------------------------------------------------
+//  Receipts (protocol.md 13.9.7)
+
+//  Could reader have received the payload of the entry with header h:
+//  named, if RED (carrying a sealed payload is not receiving it), or in
+//  the audience otherwise?
+static bool
+s_reader_of (const keys_roster_t *roster, const proto_header_t *h,
+             const uint8_t reader[PROTO_PK_BYTES])
+{
+    if (h->level == PROTO_LEVEL_RED) {
+        for (size_t i = 0; i < h->audience.node_count; i++)
+            if (!memcmp (h->audience.nodes[i], reader, PROTO_PK_BYTES))
+                return true;
+        return false;
+    }
+    return keys_disclosure_payload (roster, h, reader)
+           == KEYS_DISCLOSE_PLAINTEXT;
+}
+
+//  The payload of another member's entry h, at row, was just stored here:
+//  if h asks for a receipt and this node is one of its readers, queue one
+//  in the same transaction, so that a crash cannot lose it.
+static int
+s_receipt_due (node_store_t *self, MDB_txn *txn, const proto_header_t *h,
+               uint64_t row, uint64_t now_ms)
+{
+    if (!(h->flags & PROTO_FLAG_RECEIPT) || !self->self_set
+        || !memcmp (h->author, self->self_pk, PROTO_PK_BYTES)
+        || !s_reader_of (self->roster, h, self->self_pk))
+        return 0;
+    s_row_t key = (s_row_t) row;
+    uint8_t when[8];
+    s_put_le (when, now_ms, 8);
+    MDB_val k = { sizeof key, &key }, v = { sizeof when, when };
+    return mdb_put (txn, self->receipts, &k, &v, 0);
+}
+
+//  Does target (held here) fit a receipt or acknowledgement by h: its
+//  author is among those h is addressed to, and h's author could have
+//  received it and is not its author?
+static bool
+s_confirms_rightly (node_store_t *self, const proto_header_t *h,
+                    const proto_header_t *target)
+{
+    bool addressed = false;
+    for (size_t i = 0; i < h->audience.node_count && !addressed; i++)
+        addressed = !memcmp (h->audience.nodes[i], target->author,
+                             PROTO_PK_BYTES);
+    return addressed
+           && memcmp (target->author, h->author, PROTO_PK_BYTES) != 0
+           && s_reader_of (self->roster, target, h->author);
+}
+
+//  A receipt or acknowledgement arriving with its payload: refuse one not
+//  as specified, not addressed to named nodes, or confirming a held entry
+//  its author could not have received (PROTO_REJECT_RECEIPT in *reason).
+//  Entries not held here cannot be checked here; their authors check
+//  them. Returns an LMDB code.
+static int
+s_receipt_check (node_store_t *self, MDB_txn *txn, const proto_header_t *h,
+                 const uint8_t *payload, size_t len, s_entry_t *scratch,
+                 proto_reject_t *reason)
+{
+    *reason = PROTO_OK;
+    proto_payload_t p;
+    if (h->level == PROTO_LEVEL_RED
+        || proto_payload_decode (&p, payload, len) != PROTO_OK
+        || (p.kind != PROTO_KIND_RECEIPT && p.kind != PROTO_KIND_ACK))
+        return 0;
+    if (h->audience.type != PROTO_AUDIENCE_NODES
+        || proto_receipt_payload_check (&p) != PROTO_OK) {
+        *reason = PROTO_REJECT_RECEIPT;
+        return 0;
+    }
+    proto_receipt_item_t *items = NULL;
+    size_t n = 1;
+    if (p.kind == PROTO_KIND_RECEIPT) {
+        items = malloc (PROTO_RECEIPT_ITEMS_MAX * sizeof *items);
+        if (!items)
+            return ENOMEM;
+        proto_reject_t r = proto_receipt_body_decode (p.body, p.body_len,
+                                                      items, &n);
+        assert (r == PROTO_OK);        /* proto_receipt_payload_check      */
+        (void) r;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0 && *reason == PROTO_OK; i++) {
+        const uint8_t *target = items ? items[i].id : p.refs[0].id;
+        rc = s_find_entry (self, txn, target, scratch, false);
+        if (rc == 0 && !s_confirms_rightly (self, h, &scratch->ne.header))
+            *reason = PROTO_REJECT_RECEIPT;
+        if (rc == MDB_NOTFOUND)
+            rc = 0;
+    }
+    free (items);
+    return rc;
+}
+
 //  Apply the references refs of entry E (header h, id, at row): index
 //  them, and apply E's retractions (13.9.3): only the retracted entry's
 //  own author may retract it; a target not held yet is remembered for
@@ -1458,6 +1562,7 @@ s_open_dbis (node_store_t *self, MDB_txn *txn)
         { "refs", MDB_DUPSORT | MDB_DUPFIXED, &self->refs },
         { "retracted", MDB_DUPSORT | MDB_DUPFIXED, &self->retracted },
         { "missing", MDB_INTEGERKEY, &self->missing },
+        { "receipts", MDB_INTEGERKEY, &self->receipts },
         { "meta", 0, &self->meta },
     };
     for (size_t i = 0; i < sizeof dbs / sizeof dbs[0]; i++) {
@@ -2014,6 +2119,12 @@ s_append_one (node_store_t *self, MDB_txn *txn, s_wstate_t *st,
             //  cleared; a bad one is refused with its own reason.
             proto_reject_t r = s_payload_check (self, h, it->payload,
                                                 it->payload_len);
+            if (r == PROTO_OK) {
+                rc = s_receipt_check (self, txn, h, it->payload,
+                                      it->payload_len, &op->check, &r);
+                if (rc)
+                    return rc;
+            }
             if (r != PROTO_OK) {
                 *reason = r;
                 return 0;
@@ -2038,6 +2149,8 @@ s_append_one (node_store_t *self, MDB_txn *txn, s_wstate_t *st,
             if (rc == 0)
                 rc = s_index_payload (self, txn, row, h, id, it->payload,
                                       it->payload_len, &op->held);
+            if (rc == 0)
+                rc = s_receipt_due (self, txn, h, row, st->now_ms);
             if (rc)
                 return rc;
             *dirty = true;
@@ -2055,6 +2168,12 @@ s_append_one (node_store_t *self, MDB_txn *txn, s_wstate_t *st,
     }
     if (it->payload) {
         *reason = s_payload_check (self, h, it->payload, it->payload_len);
+        if (*reason == PROTO_OK) {
+            rc = s_receipt_check (self, txn, h, it->payload, it->payload_len,
+                                  &op->check, reason);
+            if (rc)
+                return rc;
+        }
         if (*reason != PROTO_OK)
             return 0;
     }
@@ -2074,9 +2193,12 @@ s_append_one (node_store_t *self, MDB_txn *txn, s_wstate_t *st,
                       payload_len);
     if (rc == 0)
         rc = s_head_put (self, txn, h->author, &head);
-    if (rc == 0 && payload)
+    if (rc == 0 && payload) {
         rc = s_index_payload (self, txn, head.row, h, id, payload,
                               payload_len, &op->held);
+        if (rc == 0)
+            rc = s_receipt_due (self, txn, h, head.row, st->now_ms);
+    }
     else if (rc == 0 && !retracted && s_may_hold (self, h))
         rc = s_missing_put (self, txn, head.row, true);
     if (rc)
@@ -2727,6 +2849,87 @@ node_store_scan_missing (node_store_t *self, node_store_visit_fn *visit,
     int result = s_walk (self, txn, &walk, visit, arg);
     s_txn_end (self, txn);
     return result;
+}
+
+//  Receipts owed, oldest first (the receipts table in row order).
+int
+node_store_receipts_due (node_store_t *self, node_receipt_due_t *out,
+                         size_t cap, size_t *n)
+{
+    assert (self);
+    assert (out || cap == 0);
+    *n = 0;
+    MDB_txn *txn;
+    if (s_read_begin (self, &txn, "receipts"))
+        return -1;
+    s_entry_t *e = malloc (sizeof *e);
+    MDB_cursor *cur = NULL;
+    int rc = e ? mdb_cursor_open (txn, self->receipts, &cur) : ENOMEM;
+    MDB_val k, v;
+    if (rc == 0)
+        rc = mdb_cursor_get (cur, &k, &v, MDB_FIRST);
+    while (rc == 0 && *n < cap) {
+        if (k.mv_size != sizeof (s_row_t) || v.mv_size != 8) {
+            rc = MDB_CORRUPTED;
+            break;
+        }
+        s_row_t row;
+        memcpy (&row, k.mv_data, sizeof row);
+        rc = s_load (self, txn, row, e, true, false);
+        if (rc == MDB_NOTFOUND)
+            rc = MDB_CORRUPTED;        /* the queue names a row not held    */
+        if (rc)
+            break;
+        node_receipt_due_t *due = &out[(*n)++];
+        due->row = row;
+        memcpy (due->id, e->ne.id, PROTO_HASH_BYTES);
+        memcpy (due->author, e->ne.header.author, PROTO_PK_BYTES);
+        due->stored_ms = s_get_le (v.mv_data, 8);
+        rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
+    }
+    if (rc == MDB_NOTFOUND)
+        rc = 0;
+    if (cur)
+        mdb_cursor_close (cur);
+    s_txn_end (self, txn);
+    free (e);
+    if (rc) {
+        s_mdb_error (self, "receipts", rc);
+        return -1;
+    }
+    return 0;
+}
+
+typedef struct {
+    const node_receipt_due_t *items;
+    size_t n;
+} s_receipts_done_t;
+
+static int
+s_receipts_done_txn (node_store_t *self, MDB_txn *txn, void *arg,
+                     bool *commit)
+{
+    s_receipts_done_t *d = arg;
+    for (size_t i = 0; i < d->n; i++) {
+        s_row_t key = (s_row_t) d->items[i].row;
+        MDB_val k = { sizeof key, &key };
+        int rc = mdb_del (txn, self->receipts, &k, NULL);
+        if (rc && rc != MDB_NOTFOUND)
+            return rc;
+    }
+    *commit = true;
+    return 0;
+}
+
+int
+node_store_receipts_done (node_store_t *self, const node_receipt_due_t *items,
+                          size_t n)
+{
+    assert (self);
+    self->last_error[0] = 0;
+    s_receipts_done_t d = { items, n };
+    return n == 0 || !s_write (self, s_receipts_done_txn, &d, "receipts")
+               ? 0 : -1;
 }
 
 //  --------------------------------------------------------------------------
@@ -3604,6 +3807,9 @@ s_test_payload (uint8_t *buf, size_t cap, const char *title, size_t body_len)
     return size;
 }
 
+//  Header flags of the stubs s_test_stub makes (0 but in s_test_receipts).
+static uint8_t s_test_flags = 0;
+
 //  A signed stub by key, as a peer would send it. Returns its length.
 static size_t
 s_test_stub (uint8_t *stub, const keys_secret_t *key, uint64_t seq,
@@ -3613,6 +3819,7 @@ s_test_stub (uint8_t *stub, const keys_secret_t *key, uint64_t seq,
 {
     proto_header_t h;
     memset (&h, 0, sizeof h);
+    h.flags = s_test_flags;
     memcpy (h.author, keys_secret_sign_pk (key), PROTO_PK_BYTES);
     h.seq = seq;
     if (prev)
@@ -5525,6 +5732,161 @@ s_test_parallel_verify (void)
     s_fixture_destroy (&f);
 }
 
+//  A receipt for targets[0..n), or an acknowledgement (ack) of
+//  targets[0]. Returns the payload's size.
+static size_t
+s_test_receipt_payload (uint8_t *buf, size_t cap, bool ack,
+                        const uint8_t (*targets)[PROTO_HASH_BYTES], size_t n)
+{
+    proto_payload_t p;
+    proto_payload_init (&p, ack ? PROTO_KIND_ACK : PROTO_KIND_RECEIPT, 0);
+    p.title = ack ? "Acknowledged" : "Delivery receipt";
+    p.title_len = strlen (p.title);
+    static char body[4096];
+    if (ack) {
+        proto_ack_t a = { "duty officer", 12, NULL, 0 };
+        p.body_len = proto_ack_body_encode (&a, body, sizeof body);
+        assert (proto_payload_add_ref (&p, PROTO_REL_ACKNOWLEDGES,
+                                       targets[0]) == 0);
+    }
+    else {
+        proto_receipt_item_t items[8];
+        assert (n <= 8);
+        for (size_t i = 0; i < n; i++) {
+            memcpy (items[i].id, targets[i], PROTO_HASH_BYTES);
+            items[i].stored_ms = 1700000000500ULL + i;
+        }
+        p.body_len = proto_receipt_body_encode (items, n, body, sizeof body);
+    }
+    assert (p.body_len > 0);
+    p.body = body;
+    size_t size = proto_payload_encode (&p, buf, cap);
+    assert (size > 0);
+    return size;
+}
+
+//  Receipts owed are queued with the payload, for others' entries that
+//  ask for one and that this node reads; receipts and acknowledgements
+//  that confirm what their author could not have received are refused.
+static void
+s_test_receipts (void)
+{
+    s_fixture_t f;
+    s_fixture_new (&f);
+    node_store_t *store = s_test_open (&f, S_TEST_MAP, 0);
+    uint8_t payload[1024];
+    size_t plen = s_test_payload (payload, sizeof payload, "drill", 100);
+    uint64_t ts = 1700000000000ULL;
+    node_receipt_due_t due[8];
+    size_t n;
+    assert (node_store_receipts_due (store, due, 8, &n) == 0 && n == 0);
+
+    //  bob's entries: 1 asks (council), 2 does not, 3 asks (energy: alice
+    //  does not read it), 4 asks (header first, payload later).
+    proto_audience_t council, energy;
+    proto_audience_set_council (&council);
+    assert (proto_audience_set_group (&energy, "energy") == 0);
+    s_chain_t bob;
+    s_chain_init (&bob, f.bob);
+    uint8_t stub[PROTO_STUB_MAX], ids[4][PROTO_HASH_BYTES];
+    size_t len;
+    s_test_flags = PROTO_FLAG_RECEIPT;
+    len = s_chain_next (&bob, stub, PROTO_LEVEL_GREEN, &council, payload,
+                        plen, NULL);
+    assert (node_store_append (store, stub, len, payload, plen, ids[0])
+            == PROTO_OK);
+    s_test_flags = 0;
+    len = s_chain_next (&bob, stub, PROTO_LEVEL_GREEN, &council, payload,
+                        plen, NULL);
+    assert (node_store_append (store, stub, len, payload, plen, ids[1])
+            == PROTO_OK);
+    s_test_flags = PROTO_FLAG_RECEIPT;
+    len = s_chain_next (&bob, stub, PROTO_LEVEL_AMBER, &energy, payload,
+                        plen, NULL);
+    assert (node_store_append (store, stub, len, NULL, 0, ids[2])
+            == PROTO_OK);
+    len = s_chain_next (&bob, stub, PROTO_LEVEL_GREEN, &council, payload,
+                        plen, NULL);
+    assert (node_store_append (store, stub, len, NULL, 0, ids[3])
+            == PROTO_OK);
+    assert (node_store_receipts_due (store, due, 8, &n) == 0 && n == 1);
+    assert (!memcmp (due[0].id, ids[0], PROTO_HASH_BYTES));
+    assert (!memcmp (due[0].author, keys_secret_sign_pk (f.bob),
+                     PROTO_PK_BYTES));
+    assert (due[0].stored_ms > ts);
+    //  The payload arrives after its header: owed from then.
+    assert (node_store_append (store, stub, len, payload, plen, NULL)
+            == PROTO_REJECT_DUPLICATE);
+    assert (node_store_receipts_due (store, due, 8, &n) == 0 && n == 2);
+    assert (!memcmp (due[1].id, ids[3], PROTO_HASH_BYTES));
+    assert (node_store_receipts_due (store, due, 1, &n) == 0 && n == 1);
+    //  alice's own entries asking for receipts owe nothing here.
+    node_post_t post;
+    memset (&post, 0, sizeof post);
+    post.level = PROTO_LEVEL_AMBER;
+    post.flags = PROTO_FLAG_RECEIPT;
+    proto_audience_set_nodes (&post.audience);
+    assert (proto_audience_add_node (&post.audience,
+                                     keys_secret_sign_pk (f.bob)) == 0);
+    post.payload = payload;
+    post.payload_len = plen;
+    uint8_t mine[2][PROTO_HASH_BYTES];
+    assert (node_store_post (store, f.alice, &post, 1, mine) == PROTO_OK);
+    proto_audience_set_council (&post.audience);
+    assert (node_store_post (store, f.alice, &post, 1, mine + 1) == PROTO_OK);
+    assert (node_store_receipts_due (store, due, 8, &n) == 0 && n == 2);
+    assert (node_store_receipts_done (store, due, 2) == 0);
+    assert (node_store_receipts_due (store, due, 8, &n) == 0 && n == 0);
+
+    //  Receipts to alice for her entries: mine[0] is for bob only.
+    s_test_flags = 0;
+    proto_audience_t to_alice;
+    proto_audience_set_nodes (&to_alice);
+    assert (proto_audience_add_node (&to_alice,
+                                     keys_secret_sign_pk (f.alice)) == 0);
+    uint8_t rp[4096];
+    //  carol confirms mine[0], which she could not have received: refused.
+    size_t rlen = s_test_receipt_payload (rp, sizeof rp, false, mine, 2);
+    len = s_test_stub (stub, f.carol, 1, NULL, ts + 10, PROTO_LEVEL_AMBER,
+                       &to_alice, rp, rlen);
+    assert (node_store_append (store, stub, len, rp, rlen, NULL)
+            == PROTO_REJECT_RECEIPT);
+    //  ... and acknowledges it: refused too.
+    rlen = s_test_receipt_payload (rp, sizeof rp, true, mine, 1);
+    len = s_test_stub (stub, f.carol, 1, NULL, ts + 10, PROTO_LEVEL_AMBER,
+                       &to_alice, rp, rlen);
+    assert (node_store_append (store, stub, len, rp, rlen, NULL)
+            == PROTO_REJECT_RECEIPT);
+    //  A receipt for everyone (not addressed to named nodes): refused.
+    rlen = s_test_receipt_payload (rp, sizeof rp, false, mine + 1, 1);
+    len = s_test_stub (stub, f.carol, 1, NULL, ts + 10, PROTO_LEVEL_AMBER,
+                       &council, rp, rlen);
+    assert (node_store_append (store, stub, len, rp, rlen, NULL)
+            == PROTO_REJECT_RECEIPT);
+    //  carol confirms mine[1] (council): kept; bob acknowledges mine[0].
+    s_chain_t carol;
+    s_chain_init (&carol, f.carol);
+    len = s_chain_next (&carol, stub, PROTO_LEVEL_AMBER, &to_alice, rp, rlen,
+                        NULL);
+    assert (node_store_append (store, stub, len, rp, rlen, NULL) == PROTO_OK);
+    rlen = s_test_receipt_payload (rp, sizeof rp, true, mine, 1);
+    len = s_chain_next (&bob, stub, PROTO_LEVEL_AMBER, &to_alice, rp, rlen,
+                        NULL);
+    assert (node_store_append (store, stub, len, rp, rlen, NULL) == PROTO_OK);
+    //  A receipt listing an entry not held here cannot be checked here.
+    uint8_t unknown[1][PROTO_HASH_BYTES];
+    memset (unknown, 7, sizeof unknown);
+    rlen = s_test_receipt_payload (rp, sizeof rp, false, unknown, 1);
+    len = s_chain_next (&carol, stub, PROTO_LEVEL_AMBER, &to_alice, rp, rlen,
+                        NULL);
+    assert (node_store_append (store, stub, len, rp, rlen, NULL) == PROTO_OK);
+    //  Receipts and acknowledgements owe no receipts themselves.
+    assert (node_store_receipts_due (store, due, 8, &n) == 0 && n == 0);
+    s_test_fsck_clean (store, 1, 9);
+    node_store_destroy (&store);
+    s_fixture_destroy (&f);
+}
+
 void
 node_store_test (bool verbose)
 {
@@ -5542,6 +5904,7 @@ node_store_test (bool verbose)
     s_test_retract_append ();
     s_test_retract_red ();
     s_test_missing ();
+    s_test_receipts ();
     s_test_fsck_tables (verbose);
     s_test_migrate ();
     s_test_parallel_verify ();

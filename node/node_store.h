@@ -289,6 +289,27 @@ int
     node_store_scan_missing (node_store_t *self, node_store_visit_fn *visit,
                              void *arg);
 
+/* ------------------------------------------------------------------------
+   Receipts owed (protocol.md 13.9.7). When the store keeps the payload of
+   another member's entry that asks for a receipt (PROTO_FLAG_RECEIPT) and
+   this node is one of its readers (in the audience; named, if RED), it
+   queues the entry in the same transaction. The daemon reads the queue
+   (node_store_receipts_due: up to cap, oldest first), posts receipts that
+   confirm them, then takes them off (node_store_receipts_done). A crash
+   in between sends a receipt twice, never loses one. Return 0, or -1
+   with last_error set.                                                      */
+typedef struct {
+    uint64_t row;
+    uint8_t id[PROTO_HASH_BYTES];
+    uint8_t author[PROTO_PK_BYTES];
+    uint64_t stored_ms;             /* when the payload was stored here     */
+} node_receipt_due_t;
+
+int node_store_receipts_due (node_store_t *self, node_receipt_due_t *out,
+                             size_t cap, size_t *n);
+int node_store_receipts_done (node_store_t *self,
+                              const node_receipt_due_t *items, size_t n);
+
 /* Counters from a fsck run.                                                 */
 typedef struct {
     uint64_t entries;      /* headers checked                                */

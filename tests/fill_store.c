@@ -5,12 +5,13 @@
 
    Usage: fill_store --dir NODEDIR --count N [--body-bytes B]
                      [--level LEVEL] [--audience AUDIENCE]
-                     [--timestamp-ms MS]
+                     [--timestamp-ms MS] [--receipt]
    The node's key must open without a passphrase (test keys). Entries are
    GREEN early warnings to the council unless told otherwise, with B-byte
    bodies (default 300), stamped now unless --timestamp-ms gives their
    author timestamp (Unix milliseconds; entry i gets MS + i, so a batch
-   stays in order; 0: now). Prints the number of entries posted. Exit 0, 1
+   stays in order; 0: now). --receipt: each asks for delivery receipts.
+   Prints the number of entries posted. Exit 0, 1
    on a refusal, 2 on bad arguments.                                        */
 
 #include <getopt.h>
@@ -27,7 +28,7 @@ s_usage (void)
 {
     fprintf (stderr, "usage: fill_store --dir NODEDIR --count N "
                      "[--body-bytes B] [--level LEVEL] [--audience AUD] "
-                     "[--timestamp-ms MS]\n");
+                     "[--timestamp-ms MS] [--receipt]\n");
     return 2;
 }
 
@@ -37,6 +38,7 @@ main (int argc, char **argv)
     const char *dir = NULL, *level_name = "green", *audience_text = "council";
     long count = -1, body_bytes = 300;
     long long timestamp_ms = 0;
+    uint8_t flags = 0;
     static const struct option options[] = {
         { "dir", required_argument, NULL, 'd' },
         { "count", required_argument, NULL, 'n' },
@@ -44,6 +46,7 @@ main (int argc, char **argv)
         { "level", required_argument, NULL, 'l' },
         { "audience", required_argument, NULL, 'a' },
         { "timestamp-ms", required_argument, NULL, 't' },
+        { "receipt", no_argument, NULL, 'r' },
         { NULL, 0, NULL, 0 } };
     int opt;
     while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
@@ -53,6 +56,7 @@ main (int argc, char **argv)
         case 'b': body_bytes = strtol (optarg, NULL, 10); break;
         case 'l': level_name = optarg; break;
         case 'a': audience_text = optarg; break;
+        case 'r': flags |= PROTO_FLAG_RECEIPT; break;
         case 't': {
             char *end;
             timestamp_ms = strtoll (optarg, &end, 10);
@@ -117,6 +121,7 @@ main (int argc, char **argv)
             uint8_t *buf = payloads + i * cap;
             posts[i].level = level;
             posts[i].audience = audience;
+            posts[i].flags = flags;
             posts[i].payload = buf;
             posts[i].payload_len = proto_payload_encode (&payload, buf, cap);
             posts[i].timestamp_ms = timestamp_ms

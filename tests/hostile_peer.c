@@ -5,7 +5,7 @@
 /* Usage:
        hostile_peer --key KEYFILE --server-card CARDFILE
                     --endpoint tcp://127.0.0.1:PORT --attack NAME
-                    [--roster ROSTER] [--audience NAME]
+                    [--roster ROSTER] [--audience NAME] [--entry ID]
 
    KEYFILE is a key file without passphrase: a member's (the program then
    plays that member; its own daemon must not run) or, for non-member, a
@@ -77,6 +77,14 @@
      non-member         a key outside the roster: the handshake is refused
                         (ZAP), and nothing at all comes back within 3 s;
      null-mechanism     a DEALER without CURVE: nothing comes back;
+     forged-receipt     receipts for entry ID (--entry: the target's
+                        entry, whose audience must exclude this member):
+                        one claiming another member as author, signed by
+                        this key; one of this member's own, validly
+                        signed, although it could not have received the
+                        entry; one addressed to the whole council: none
+                        is stored, each counted (reasons signature,
+                        receipt);
      serve-check        a legitimate session that fetches every range the
                         node advertises: every stub verifies, every payload
                         matches its header, and no payload goes beyond what
@@ -146,6 +154,8 @@ typedef struct {
     uint64_t roster_version;            /* 1 without a roster             */
     const char *endpoint;               /* target's ROUTER                */
     const char *audience;               /* --audience, or NULL            */
+    uint8_t entry[PROTO_HASH_BYTES];    /* --entry (forged-receipt)       */
+    bool entry_set;
     zsock_t *dealer;                    /* our connection                 */
     zsock_t *monitor;                   /* PAIR: the dealer's events      */
     zpoller_t *poller;                  /* on dealer                      */
@@ -720,6 +730,11 @@ s_node_head (s_hostile_t *self, const uint8_t *author,
 //  Make a signed entry by key at seq after prev (NULL or zero at seq 1),
 //  with a plaintext payload whose body is body_len octets of 'x' (0: a
 //  short sentence). Returns 0, or -1 if a field is invalid.
+static int s_entry_sign (s_entry_t *e, const keys_secret_t *key, uint64_t seq,
+                         const uint8_t *prev, proto_level_t level,
+                         const proto_audience_t *audience,
+                         const proto_payload_t *p);
+
 static int
 s_entry_make_body (s_entry_t *e, const keys_secret_t *key, uint64_t seq,
                    const uint8_t *prev, proto_level_t level,
@@ -742,8 +757,18 @@ s_entry_make_body (s_entry_t *e, const keys_secret_t *key, uint64_t seq,
         p.body = "hostile_peer test entry";
         p.body_len = strlen (p.body);
     }
-    e->payload_len = proto_payload_encode (&p, e->payload, sizeof e->payload);
+    int rc = s_entry_sign (e, key, seq, prev, level, audience, &p);
     free (body);
+    return rc;
+}
+
+//  Sign payload p into e as key's entry at seq (see s_entry_make_body).
+static int
+s_entry_sign (s_entry_t *e, const keys_secret_t *key, uint64_t seq,
+              const uint8_t *prev, proto_level_t level,
+              const proto_audience_t *audience, const proto_payload_t *p)
+{
+    e->payload_len = proto_payload_encode (p, e->payload, sizeof e->payload);
     if (!e->payload_len)
         return -1;
     proto_header_t *h = &e->header;
@@ -1765,6 +1790,81 @@ s_serve_refused (s_hostile_t *self, s_served_t *served)
                     "member's clearance are refused");
 }
 
+//  A receipt for self->entry, stored at the target at stored_ms.
+static void
+s_receipt_payload (s_hostile_t *self, proto_payload_t *p, char *body,
+                   size_t cap)
+{
+    proto_receipt_item_t item;
+    memcpy (item.id, self->entry, PROTO_HASH_BYTES);
+    item.stored_ms = proto_now_ms ();
+    proto_payload_init (p, PROTO_KIND_RECEIPT, 0);
+    p->title = "Delivery receipt: 1 entry";
+    p->title_len = strlen (p->title);
+    p->body = body;
+    p->body_len = proto_receipt_body_encode (&item, 1, body, cap);
+    assert (p->body_len > 0);
+}
+
+static int
+s_attack_forged_receipt (s_hostile_t *self)
+{
+    const keys_member_t *other = s_other_member (self);
+    if (!self->entry_set || !other) {
+        fprintf (stderr, "hostile_peer: forged-receipt needs --entry ID and "
+                         "a member other than this key and the target\n");
+        return -1;
+    }
+    if (s_session (self))
+        return -1;
+    uint64_t head;
+    uint8_t head_id[PROTO_HASH_BYTES];
+    if (s_my_head (self, &head, head_id))
+        return -1;
+    char body[256];
+    proto_payload_t p;
+    s_receipt_payload (self, &p, body, sizeof body);
+    proto_audience_t to_target, council;
+    proto_audience_set_nodes (&to_target);
+    proto_audience_add_node (&to_target, self->server.sign_pk);
+    proto_audience_set_council (&council);
+    s_entry_t *e = malloc (sizeof *e);
+    assert (e);
+    //  1. Wrong key: another member's receipt, signed by this key.
+    uint8_t prev[PROTO_HASH_BYTES];
+    uint64_t other_head = s_node_head (self, other->card.sign_pk, prev);
+    int rc = s_entry_sign (e, self->key, other_head + 1, prev,
+                           PROTO_LEVEL_AMBER, &to_target, &p);
+    assert (rc == 0);
+    memcpy (e->stub + 4, other->card.sign_pk, PROTO_PK_BYTES);
+    memcpy (e->header.author, other->card.sign_pk, PROTO_PK_BYTES);
+    proto_entry_id (e->id, e->stub, e->stub_len);
+    s_push (self, (const s_entry_t *const[]) { e }, 1);
+    s_say_pushed (e, "(a receipt in another member's name, signed by this "
+                     "key)");
+    s_check_unanswered (self, "a push of a receipt with the wrong key");
+    s_check_not_stored (self, e, "the receipt signed with the wrong key");
+    //  2. Wrong target: our own receipt for an entry we never received.
+    rc = s_entry_sign (e, self->key, head + 1, head_id, PROTO_LEVEL_AMBER,
+                       &to_target, &p);
+    assert (rc == 0);
+    s_push (self, (const s_entry_t *const[]) { e }, 1);
+    s_say_pushed (e, "(a receipt for an entry outside this member's "
+                     "audience)");
+    s_check_unanswered (self, "a push of a receipt for the wrong target");
+    s_check_not_stored (self, e, "the receipt for the wrong target");
+    //  3. A receipt for the whole council (receipts go to authors only).
+    rc = s_entry_sign (e, self->key, head + 1, head_id, PROTO_LEVEL_GREEN,
+                       &council, &p);
+    assert (rc == 0);
+    s_push (self, (const s_entry_t *const[]) { e }, 1);
+    s_say_pushed (e, "(a receipt addressed to the council)");
+    s_check_unanswered (self, "a push of a receipt to the council");
+    s_check_not_stored (self, e, "the receipt to the council");
+    free (e);
+    return 0;
+}
+
 static int
 s_attack_serve_check (s_hostile_t *self)
 {
@@ -1806,6 +1906,7 @@ static const struct {
     { "non-member", s_attack_nothing_back, true, false },
     { "null-mechanism", s_attack_nothing_back, false, false },
     { "serve-check", s_attack_serve_check, true, true },
+    { "forged-receipt", s_attack_forged_receipt, true, true },
 };
 #define S_ATTACK_COUNT (sizeof s_attacks / sizeof s_attacks[0])
 
@@ -1815,7 +1916,7 @@ s_usage (void)
     fprintf (stderr,
              "usage: hostile_peer --key KEYFILE --server-card CARDFILE\n"
              "                    --endpoint tcp://HOST:PORT --attack NAME\n"
-             "                    [--roster ROSTER] [--audience NAME]\n"
+             "                    [--roster ROSTER] [--audience NAME] [--entry ID]\n"
              "attacks:");
     for (size_t i = 0; i < S_ATTACK_COUNT; i++)
         fprintf (stderr, " %s", s_attacks[i].name);
@@ -1872,6 +1973,7 @@ main (int argc, char **argv)
 {
     const char *key_path = NULL, *card_path = NULL, *roster_path = NULL;
     const char *endpoint = NULL, *attack = NULL, *audience = NULL;
+    const char *entry = NULL;
     static const struct option options[] = {
         { "key", required_argument, NULL, 'k' },
         { "server-card", required_argument, NULL, 'c' },
@@ -1879,6 +1981,7 @@ main (int argc, char **argv)
         { "attack", required_argument, NULL, 'a' },
         { "roster", required_argument, NULL, 'r' },
         { "audience", required_argument, NULL, 'u' },
+        { "entry", required_argument, NULL, 'i' },
         { NULL, 0, NULL, 0 } };
     int opt;
     while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
@@ -1889,6 +1992,7 @@ main (int argc, char **argv)
         case 'a': attack = optarg; break;
         case 'r': roster_path = optarg; break;
         case 'u': audience = optarg; break;
+        case 'i': entry = optarg; break;
         default: return s_usage ();
         }
     }
@@ -1906,6 +2010,13 @@ main (int argc, char **argv)
     assert (self);
     self->endpoint = endpoint;
     self->audience = audience;
+    if (entry) {
+        if (proto_hex_decode (self->entry, PROTO_HASH_BYTES, entry) != 0) {
+            free (self);
+            return s_usage ();
+        }
+        self->entry_set = true;
+    }
     int rc = 2;
     if (s_load (self, key_path, card_path, roster_path) == 0
         && s_connect (self, s_attacks[which].curve) == 0) {

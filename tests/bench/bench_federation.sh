@@ -14,6 +14,18 @@
 #       one node through its daemon; time from post (the author's
 #       timestamp) to stored at every other node (their stored time):
 #       p50, p99, max.
+#   bash tests/bench/bench_federation.sh drill [NODES] [DRILLS]
+#       NODES nodes (default 21), full mesh; DRILLS drills (default 20)
+#       posted one after another at n1: from the drill's timestamp to
+#       100 % delivery (the latest "stored" time in the other nodes'
+#       signed receipts), and to the last receipt stored back at n1:
+#       p50, p99 over the drills.
+#   bash tests/bench/bench_federation.sh urgent [ENTRIES] [SAMPLES]
+#       A fresh node catches up ENTRIES (default 1000000) of another
+#       member's entries from one peer; meanwhile SAMPLES (default 20)
+#       severity-4 warnings are posted at that peer, one every 0.5 s:
+#       post to stored at the fresh node, p50, p99, max, and how far the
+#       catch-up was at each.
 #
 # Uses the build in build/ (run `bash tools/setup.sh build` first) and a
 # scratch directory under ${TMPDIR:-/tmp}, removed at the end.
@@ -181,9 +193,134 @@ PY
     council_stop
 }
 
+# receipts_json NODE: every receipt NODE holds readable, as JSON.
+receipts_json () {
+    "$CLI" list --dir "nodes/$1" --kind receipt --json
+}
+
+drill () {
+    local count=${1:-21} drills=${2:-20}
+    PORT_BASE=18700
+    local specs=() names=()
+    for i in $(seq 1 "$count"); do
+        specs+=("n$i:telecom")
+        names+=("n$i")
+    done
+    council_up $(( (count + 1) / 2 )) "${specs[@]}"
+    for n in "${names[@]}"; do node_start "$n"; done
+    sleep 3
+    : > drills.txt
+    for d in $(seq 1 "$drills"); do
+        local id
+        id=$(post n1 --kind drill --severity 0 --level green \
+            --audience council --title "bench drill $d")
+        echo "$id" >> drills.txt
+        # Next drill once every receiver has confirmed this one.
+        for _ in $(seq 1 300); do
+            [ "$(receipts_json n1 | grep -c "stored: $id ")" -ge \
+              "$((count - 1))" ] && break
+            sleep 0.1
+        done
+    done
+    "$CLI" list --dir nodes/n1 --author n1 --kind drill --json > drills.json
+    receipts_json n1 > receipts.json
+    python3 - drills.json receipts.json "$((count - 1))" <<'PY'
+import json, sys, datetime
+def ms(t):
+    return datetime.datetime.strptime(t, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+        tzinfo=datetime.timezone.utc).timestamp() * 1000
+drills = {e["id"]: ms(e["time"]) for e in json.load(open(sys.argv[1]))}
+receivers = int(sys.argv[3])
+stored, back = {}, {}
+for r in json.load(open(sys.argv[2])):
+    for line in r["body"].split("\n")[1:]:
+        if not line:
+            continue
+        _, eid, when = line.split(" ")
+        if eid in drills:
+            stored.setdefault(eid, {})[r["author"]] = int(when)
+            back.setdefault(eid, {})[r["author"]] = ms(r["stored"])
+full, conf, incomplete = [], [], 0
+for eid, t0 in drills.items():
+    got = stored.get(eid, {})
+    if len(got) < receivers:
+        incomplete += 1
+        continue
+    full.append(max(got.values()) - t0)
+    conf.append(max(back[eid].values()) - t0)
+def q(v, p):
+    v = sorted(v)
+    return v[min(len(v) - 1, int(p * len(v)))]
+print(f"drill: {len(full)} drills to {receivers} receivers "
+      f"({incomplete} incomplete)")
+print(f"  100 % delivery (latest receipt's stored time - drill time): "
+      f"p50 {q(full, .5):.0f} ms, p99 {q(full, .99):.0f} ms "
+      f"(target 100 % within 1000 ms)")
+print(f"  last receipt back at the author: p50 {q(conf, .5):.0f} ms, "
+      f"p99 {q(conf, .99):.0f} ms")
+PY
+    council_stop
+}
+
+urgent () {
+    local total=${1:-1000000} samples=${2:-20}
+    PORT_BASE=18750
+    council_up 2 source:telecom fresh:banking author:electricity
+    echo "filling author with $total entries ..."
+    "$FILL" --dir nodes/author --count "$total" --body-bytes 300 >/dev/null
+    # source holds author's log (author itself stays down).
+    cp nodes/author/store/data.mdb nodes/source/store/data.mdb
+    node_start source
+    node_start fresh
+    local received=0
+    while [ "$received" -lt 1000 ]; do
+        received=$("$CLI" peers --dir nodes/fresh --json | awk -F': ' '
+            /"received"/ { gsub(/[ ,]/, "", $2); sum += $2 } END { print sum + 0 }')
+        sleep 0.1
+    done
+    : > urgent.txt
+    for i in $(seq 1 "$samples"); do
+        received=$("$CLI" peers --dir nodes/fresh --json | awk -F': ' '
+            /"received"/ { gsub(/[ ,]/, "", $2); sum += $2 } END { print sum + 0 }')
+        echo "$(post source --kind early-warning --severity 4 --level green \
+            --audience council --title "urgent $i") $received" >> urgent.txt
+        sleep 0.5
+    done
+    while [ "$received" -lt "$((total + samples))" ]; do
+        received=$("$CLI" peers --dir nodes/fresh --json | awk -F': ' '
+            /"received"/ { gsub(/[ ,]/, "", $2); sum += $2 } END { print sum + 0 }')
+        sleep 0.5
+    done
+    while read -r id at; do
+        "$CLI" show --dir nodes/fresh "$id" --json | python3 -c '
+import json, sys
+e = json.load(sys.stdin); e = e[0] if isinstance(e, list) else e
+print(e["time"], e["stored"], sys.argv[1])' "$at"
+    done < urgent.txt > urgent.times
+    python3 - urgent.times "$total" <<'PY'
+import sys, datetime
+def ms(t):
+    return datetime.datetime.strptime(t, "%Y-%m-%dT%H:%M:%S.%fZ").timestamp() * 1000
+lat, at = [], []
+for line in open(sys.argv[1]):
+    t, s, a = line.split()
+    lat.append(ms(s) - ms(t)); at.append(int(a))
+lat.sort()
+q = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))]
+print(f"urgent: {len(lat)} severity-4 warnings during a catch-up of "
+      f"{sys.argv[2]} entries (posted when the receiver held "
+      f"{min(at)} to {max(at)} of them)")
+print(f"  post to stored at the catching-up node: p50 {q(.5):.0f} ms, "
+      f"p99 {q(.99):.0f} ms, max {lat[-1]:.0f} ms (target p99 < 100 ms)")
+PY
+    council_stop
+}
+
 case $MODE in
     catchup) catchup "$@" ;;
     fanout) fanout "$@" ;;
-    *) echo "usage: bench_federation.sh catchup [ENTRIES] [AUTHORS] | fanout [NODES] [POSTS]" >&2
+    drill) drill "$@" ;;
+    urgent) urgent "$@" ;;
+    *) echo "usage: bench_federation.sh catchup [ENTRIES] [AUTHORS] | fanout [NODES] [POSTS] | drill [NODES] [DRILLS] | urgent [ENTRIES] [SAMPLES]" >&2
        exit 2 ;;
 esac

@@ -104,6 +104,20 @@ for a in forged-signature broken-chain wrong-author replay oversize \
          truncated unknown-type bad-roster out-of-sequence before-hello; do
     attack "$a"
 done
+# Receipts: a drill for finance (the target and banking). mallory forges
+# receipts for it (in banking's name; its own, for an entry it never
+# received; one to the whole council): none is stored. banking's real
+# receipt is.
+DRILL=$(post "$TARGET" --kind drill --severity 0 --level amber \
+    --audience group:finance --title "Finance drill")
+wait_for 20 "banking confirms the drill" bash -c "'$CLI' list --dir \
+    nodes/$TARGET --author banking --kind receipt --json | grep -q '$DRILL'"
+attack forged-receipt --entry "$DRILL" --audience banking
+if "$CLI" list --dir "nodes/$TARGET" --author mallory --kind receipt --json \
+    | grep -q "$DRILL"; then
+    problem "a receipt forged by mallory was stored"
+fi
+pass
 attack plaintext-outside-audience --audience banking
 LEAK=$(echo "$OUT" \
     | sed -n 's/^pushed id=\([0-9a-f]*\) .*audience=node:banking.*/\1/p')
@@ -181,7 +195,8 @@ peers = {p["name"]: p for p in d["peers"]}
 m = peers["mallory"]
 want = ["signature", "chain-prev", "chain-seq", "unknown-author",
         "not-a-member", "not-cleared", "oversize", "truncated", "field",
-        "version", "magic", "busy", "out-of-sequence", "roster-refused"]
+        "version", "magic", "busy", "out-of-sequence", "roster-refused",
+        "receipt"]
 missing = [r for r in want if not m["reasons"].get(r)]
 bad = []
 if missing:
