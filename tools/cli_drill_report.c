@@ -352,8 +352,9 @@ cli_drill_report_new (node_dir_t *dir, const uint8_t id[PROTO_HASH_BYTES],
         goto fail;
     }
     if (!scan.body_ok) {
-        tool_error ("the drill %.16s has no valid deadline in its body",
-                    hex);
+        tool_error ("the drill %.16s has no valid deadline in its body "
+                    "(posted with 'ceptoar post' instead of 'ceptoar drill "
+                    "start'?): there is nothing to measure against", hex);
         *exit_code = TOOL_EXIT_FAIL;
         goto fail;
     }

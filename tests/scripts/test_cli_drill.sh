@@ -306,6 +306,10 @@ contains "no entry id starts with"
 expect 2 "$CLI" drill report --dir nodes/A
 contains "needs --dir NODEDIR and one ID"
 expect 2 "$CLI" drill report --dir nodes/nowhere "$D1"
+BARE=$(post A --kind drill --severity 0 --level green --audience council \
+    --title "a drill without a deadline")
+expect 1 "$CLI" drill report --dir nodes/A "$BARE"
+contains "no valid deadline"
 expect 0 "$CLI" fsck --dir nodes/A
 expect 0 "$CLI" audit --dir nodes/A
 finish
