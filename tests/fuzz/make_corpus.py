@@ -33,7 +33,7 @@ import tempfile
 
 HARNESSES = ("fuzz_entry", "fuzz_payload", "fuzz_sealed", "fuzz_card",
              "fuzz_roster", "fuzz_keyfile", "fuzz_sigfile", "fuzz_wire",
-             "fuzz_notice")
+             "fuzz_notice", "fuzz_receipt")
 
 SECTORS = ("telecom", "cable-tv", "broadcasting", "banking", "securities",
            "life-insurance", "non-life-insurance", "funds-settlement",
@@ -302,6 +302,25 @@ def seeds_limits(corpus):
     corpus.add("fuzz_entry", stub)
 
 
+def seeds_receipts(corpus):
+    """Receipt (0), acknowledgement (1) and drill (2) bodies, as
+    docs/protocol.md 15 gives them, prefixed by the selector octet."""
+    ids = [hashlib.sha256(b"entry-%d" % i).hexdigest() for i in range(4)]
+    receipt = "ceptoar-receipt: 1\n" + "".join(
+        "stored: %s %d\n" % (ids[i], 1763892300000 + i) for i in range(3))
+    corpus.add("fuzz_receipt", b"\x00" + receipt.encode())
+    corpus.add("fuzz_receipt", b"\x00" + ("ceptoar-receipt: 1\nstored: %s 0\n"
+                                           % ids[3]).encode())
+    for ack in ("ceptoar-ack: 1\n", "ceptoar-ack: 1\nby: Sato (SOC)\n",
+                "ceptoar-ack: 1\nby: Sato\nnote: read, forwarding\n",
+                "ceptoar-ack: 1\nnote: \u65e2\u8aad\n"):
+        corpus.add("fuzz_receipt", b"\x01" + ack.encode())
+    for drill in ("ceptoar-drill: 1\ndeadline: 1763892300000\n",
+                  "ceptoar-drill: 1\ndeadline: 5\n\nConfirm receipt.\n"
+                  "\u8a13\u7df4\n"):
+        corpus.add("fuzz_receipt", b"\x02" + drill.encode())
+
+
 def write_dicts(out):
     """libFuzzer dictionaries: field names, magics, vocabulary."""
     def q(s):
@@ -338,6 +357,12 @@ def write_dicts(out):
         "fuzz_payload": ["\xce\xb1\x01", "\x00\x00\x00\x00", "\x01\x00",
                          "\xc0\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80",
                          "/", "..", "\x00\x10\x00\x00", "\x00\x10\x00\x01"],
+        "fuzz_receipt": ["\x00", "\x01", "\x02", "ceptoar-receipt: 1\n",
+                         "ceptoar-ack: 1\n", "ceptoar-drill: 1\n", "stored: ",
+                         "by: ", "note: ", "deadline: ", "\n", " ", "0",
+                         "18446744073709551615", "18446744073709551616",
+                         "0123456789abcdef0123456789abcdef"
+                         "0123456789abcdef0123456789abcdef"],
         "fuzz_sealed": ["\xce\xc1\x01\x01", "\xce\xb1\x01", "\x01", "\x41",
                         "\x42", "\x00\x00\x00\x11", "\x00\x10\x00\x10",
                         "\x00\x10\x00\x11"],
@@ -367,6 +392,7 @@ def main():
     seeds_from_vectors(corpus, os.path.join(args.source, "tests", "vectors"))
     seeds_from_docs(corpus, os.path.join(args.source, "docs", "formats.md"))
     seeds_limits(corpus)
+    seeds_receipts(corpus)
     # Keys are random, so the tool's seeds are made once per corpus.
     marker = os.path.join(args.out, ".tool-seeds")
     if args.keys_tool and not os.path.exists(marker):

@@ -5,7 +5,8 @@
 # Usage: tests/fuzz/run.sh [SECONDS] [HARNESS...]
 #   SECONDS   time budget per harness (-max_total_time), default 30
 #   HARNESS   fuzz_entry fuzz_payload fuzz_sealed fuzz_card fuzz_roster
-#             fuzz_keyfile fuzz_sigfile fuzz_wire fuzz_notice (default: all)
+#             fuzz_keyfile fuzz_sigfile fuzz_wire fuzz_notice fuzz_receipt
+#             (default: all)
 # Environment:
 #   FUZZ_JOBS=N         harnesses run at the same time (default 1)
 #   FUZZ_KEEP_GOING=1   record each crash and go on fuzzing (-fork=1
@@ -39,7 +40,7 @@ cd "$(dirname "$0")/../.."
 budget=${1:-30}
 shift || true
 all=(fuzz_entry fuzz_payload fuzz_sealed fuzz_card fuzz_roster fuzz_keyfile
-     fuzz_sigfile fuzz_wire fuzz_notice)
+     fuzz_sigfile fuzz_wire fuzz_notice fuzz_receipt)
 harnesses=("$@")
 [ ${#harnesses[@]} -gt 0 ] || harnesses=("${all[@]}")
 jobs=${FUZZ_JOBS:-1}
@@ -135,6 +136,7 @@ s_max_len () {
         fuzz_keyfile) echo 1536 ;;                # key files are <= 1024
         fuzz_sigfile) echo 1024 ;;                # about 360 bytes
         fuzz_notice) echo 4608 ;;                 # notices are <= 4096
+        fuzz_receipt) echo 8192 ;;                # ~100 receipt lines
         fuzz_wire) echo 65536 ;;                  # ENTRIES batches
     esac
 }
