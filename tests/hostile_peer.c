@@ -772,6 +772,9 @@ s_entry_sign (s_entry_t *e, const keys_secret_t *key, uint64_t seq,
     if (!e->payload_len)
         return -1;
     proto_header_t *h = &e->header;
+    //  Every field from here: e may come from malloc (flags and, at seq
+    //  1, prev would be whatever the heap held: ASan fills it with 0xbe).
+    memset (h, 0, sizeof *h);
     memcpy (h->author, keys_secret_sign_pk (key), PROTO_PK_BYTES);
     h->seq = seq;
     if (prev && seq > 1)
