@@ -38,6 +38,15 @@ int cli_publish (const char *dir_path, node_dir_t *dir, const char *pass_file,
                  const proto_payload_t *payload, uint8_t id[PROTO_HASH_BYTES]);
 
 /* ------------------------------------------------------------------------
+   cli_publish with the audience given as a value (a copy is taken), for
+   commands that take it from another entry's header (status post).         */
+int cli_publish_to (const char *dir_path, node_dir_t *dir,
+                    const char *pass_file, proto_level_t level, uint8_t flags,
+                    const proto_audience_t *audience,
+                    const proto_payload_t *payload,
+                    uint8_t id[PROTO_HASH_BYTES]);
+
+/* ------------------------------------------------------------------------
    Open NODEDIR, printing a clear error on failure (NULL).                   */
 node_dir_t *cli_open_dir (const char *dir);
 
@@ -171,6 +180,13 @@ int cli_json_print (json_t *value, bool compact);
    payload is not held, -1 if it is held but malformed.                      */
 int cli_entry_payload (const node_entry_t *entry, cli_opener_t *opener,
                        proto_payload_t *payload, uint8_t **plain);
+
+/* ------------------------------------------------------------------------
+   An audience as text: "council", "group:NAME" or "node:NAME,NAME..." with
+   roster names (fingerprints for keys the roster does not name), cut to
+   fit len bytes.                                                            */
+void cli_audience_text (const proto_audience_t *audience,
+                        const keys_roster_t *roster, char *out, size_t len);
 
 /* ------------------------------------------------------------------------
    Author display name: roster name or fingerprint.                          */
