@@ -22,6 +22,7 @@ static const char *s_usage =
     "  roster    show the roster in force, or apply a new version\n"
     "  incident  declare a large-scale IT failure ('incident open')\n"
     "  status    report this node's state in an incident ('status post')\n"
+    "  board     the situation board of an incident: every member's state\n"
     "\n"
     "'ceptoar COMMAND --help' describes each command.\n"
     "exit status: 0 success, 1 verification or policy failure, 2 usage or "
@@ -54,6 +55,7 @@ main (int argc, char *argv[])
         { "audit", cli_audit }, { "follow", cli_follow },
         { "peers", cli_peers }, { "roster", cli_roster },
         { "incident", cli_incident }, { "status", cli_status },
+        { "board", cli_board },
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp (command, commands[i].name))

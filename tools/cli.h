@@ -26,9 +26,10 @@ int cli_roster (int argc, char *argv[]);
    subcommand.                                                               */
 int cli_roster_notice (int argc, char *argv[]);
 /* The large-scale IT failure mode: "incident open" and "status post"
-   (cli_incident.c).                                                         */
+   (cli_incident.c), "board" (cli_board.c).                                  */
 int cli_incident (int argc, char *argv[]);
 int cli_status (int argc, char *argv[]);
+int cli_board (int argc, char *argv[]);
 
 /* A member's state during an incident, as a status entry reports it.
    Explicit numbers; 0 is no state.                                          */
