@@ -88,7 +88,12 @@ s_store (const char *dir_path, node_dir_t *dir, const char *pass_file,
     }
     else {
         uint8_t ids[1][PROTO_HASH_BYTES];
+        //  As the daemon does (node_server): so that the references inside
+        //  a RED entry (a retraction, a status report) are indexed. The
+        //  author is always among its recipients.
+        node_store_set_opener (node_dir_store (dir), key);
         *reason = node_store_post (node_dir_store (dir), key, post, 1, ids);
+        node_store_set_opener (node_dir_store (dir), NULL);
         memcpy (id, ids[0], PROTO_HASH_BYTES);
         if (*reason == PROTO_REJECT_STORAGE)
             snprintf (reason_text, reason_cap, "%s",
