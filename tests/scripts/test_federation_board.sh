@@ -330,7 +330,51 @@ expect 1 "$CLI" status post --dir nodes/E --incident "$G" --state normal \
     --text x
 contains "is not a declared incident"
 
+# --- a RED incident: reports sealed to the same readers -----------------
+# A declares to node:B. B's report is sealed to B and A (the declarer reads
+# the incident, so it is named too); C carries both sealed and cannot read
+# them: its board skips them and says so.
+RI=$("$CLI" incident open --dir nodes/A --level red --audience node:B \
+    --title "Red: core router compromise")
+wait_for 20 "B opens the RED incident" has B "$RI" readable
+RS=$("$CLI" status post --dir nodes/B --incident "$RI" --state outage \
+    --text "core routers isolated")
+wait_for 20 "A opens B's RED report" has A "$RS" readable
+for id in "$RI" "$RS"; do wait_for 20 "C carries ${id:0:8} sealed" \
+    has C "$id" sealed; done
+expect 0 "$CLI" show --dir nodes/B "$RS" --json
+python3 - "$OUT" <<'PY2' || fail "RED report: $OUT"
+import json, sys
+e = json.loads(sys.argv[1])
+assert e["level"] == "TLP:RED", e
+assert sorted(e["audience"][len("node:"):].split(",")) == ["A", "B"], e
+PY2
+pass
+wait_for 20 "A's board shows B's RED report" eval \
+    '"$CLI" board --dir nodes/A --incident "$RI" | grep -Eq "^B +banking +outage"'
+expect 0 "$CLI" board --dir nodes/A
+contains "INCIDENT $RI"
+contains "TLP:RED, node:B, severity 3"
+expect 0 "$CLI" board --dir nodes/C
+contains "INCIDENT $INC2"
+contains "skipped: 2 entries whose payload cannot be read here"
+expect 1 "$CLI" board --dir nodes/C --incident "$RI"
+contains "cannot read entry"
+
 council_stop
+# Without a daemon the CLI stores the report itself, and its references
+# are indexed all the same (RED included): the board sees it.
+"$CLI" status post --dir nodes/B --incident "$RI" --state recovering \
+    --text "restored, no daemon running" >/dev/null
+expect 0 "$CLI" board --dir nodes/B --incident "$RI" --json
+python3 - "$OUT" <<'PY2' || fail "B's board after a local report: $OUT"
+import json, sys
+b = json.loads(sys.argv[1])
+m = {x["name"]: x["state"] for x in b["members"]}
+assert m == {"A": None, "B": "recovering"}, m
+assert [t["state"] for t in b["timeline"]] == ["outage", "recovering"], b
+PY2
+pass
 for n in "${NODES[@]}"; do
     expect 0 "$CLI" audit --dir "nodes/$n"
     expect 0 "$CLI" fsck --dir "nodes/$n"
