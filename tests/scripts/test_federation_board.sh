@@ -224,7 +224,7 @@ pass
 # --- a silent member goes STALE -------------------------------------------
 # D stops; once its last report is older than the threshold, A, B and C
 # report again: D alone is STALE, E still "no report".
-STALE=4
+STALE=5
 node_stop D
 python3 -c 'import sys, time
 time.sleep(max(0, float(sys.argv[1]) + float(sys.argv[2]) - time.time()))' \
