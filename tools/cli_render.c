@@ -60,9 +60,9 @@ s_free_plain (uint8_t **plain, size_t len)
     }
 }
 
-static void
-s_audience_text (const proto_audience_t *audience,
-                 const keys_roster_t *roster, char *out, size_t len)
+void
+cli_audience_text (const proto_audience_t *audience,
+                   const keys_roster_t *roster, char *out, size_t len)
 {
     if (audience->type == PROTO_AUDIENCE_COUNCIL)
         snprintf (out, len, "council");
@@ -100,7 +100,7 @@ cli_entry_json (const node_entry_t *entry, const keys_roster_t *roster,
     cli_author_name (roster, entry->header.author, name, sizeof name);
     tool_format_time (entry->header.timestamp_ms, when);
     tool_format_time (entry->stored_ms, stored);
-    s_audience_text (&entry->header.audience, roster, audience,
+    cli_audience_text (&entry->header.audience, roster, audience,
                      sizeof audience);
     json_t *obj = json_object ();
     json_object_set_new (obj, "id", json_string (id));
@@ -217,7 +217,7 @@ cli_entry_full (FILE *out, const node_entry_t *entry,
     cli_author_name (roster, entry->header.author, name, sizeof name);
     tool_format_time (entry->header.timestamp_ms, when);
     tool_format_time (entry->stored_ms, stored);
-    s_audience_text (&entry->header.audience, roster, audience,
+    cli_audience_text (&entry->header.audience, roster, audience,
                      sizeof audience);
     fprintf (out, "id        %s\n", id);
     fprintf (out, "author    %s (%s), entry %" PRIu64 "\n", name, fpr,

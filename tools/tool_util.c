@@ -289,28 +289,41 @@ tool_parse_uint (const char *text, unsigned long min, unsigned long max,
 }
 
 int
+tool_parse_duration (const char *text, uint64_t *ms)
+{
+    size_t len = strlen (text);
+    //  A number followed by s, m, h or d.
+    if (len < 2 || !strchr ("smhd", text[len - 1]))
+        return -1;
+    char unit = text[len - 1];
+    char number[24];
+    if (len - 1 >= sizeof number)
+        return -1;
+    memcpy (number, text, len - 1);
+    number[len - 1] = 0;
+    unsigned long count;
+    if (tool_parse_uint (number, 0, 100UL * 365 * 24 * 3600, &count))
+        return -1;
+    uint64_t scale = unit == 's' ? 1000ULL
+                   : unit == 'm' ? 60000ULL
+                   : unit == 'h' ? 3600000ULL
+                                 : 86400000ULL;
+    *ms = (uint64_t) count * scale;
+    return 0;
+}
+
+int
 tool_parse_time (const char *text, uint64_t *ms)
 {
     size_t len = strlen (text);
     if (len == 0)
         return -1;
-    //  An age: a number followed by s, m, h or d.
-    char unit = text[len - 1];
-    if (strchr ("smhd", unit) && len >= 2) {
-        char number[24];
-        if (len - 1 >= sizeof number)
+    //  An age: that long before now.
+    if (strchr ("smhd", text[len - 1])) {
+        uint64_t age;
+        if (tool_parse_duration (text, &age) != 0)
             return -1;
-        memcpy (number, text, len - 1);
-        number[len - 1] = 0;
-        unsigned long count;
-        if (tool_parse_uint (number, 0, 100UL * 365 * 24 * 3600, &count))
-            return -1;
-        uint64_t scale = unit == 's' ? 1000ULL
-                       : unit == 'm' ? 60000ULL
-                       : unit == 'h' ? 3600000ULL
-                                     : 86400000ULL;
         uint64_t now = proto_now_ms ();
-        uint64_t age = (uint64_t) count * scale;
         *ms = age > now ? 0 : now - age;
         return 0;
     }

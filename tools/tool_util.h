@@ -65,6 +65,11 @@ bool tool_confirm (const char *question);
 int tool_parse_time (const char *text, uint64_t *ms);
 
 /* ------------------------------------------------------------------------
+   Parse a duration: a number and a unit, "30s", "10m", "2h", "7d" (at most
+   100 years). Returns 0 and sets *ms, or -1.                                */
+int tool_parse_duration (const char *text, uint64_t *ms);
+
+/* ------------------------------------------------------------------------
    Format ms since the epoch as "2026-11-23T03:45:12.345Z" (UTC) into out.   */
 #define TOOL_TIME_LEN 32
 void tool_format_time (uint64_t ms, char out[TOOL_TIME_LEN]);
