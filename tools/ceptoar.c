@@ -11,17 +11,20 @@ static const char *s_usage =
     "The operator tool of a CEPTOAR Council node.\n"
     "\n"
     "commands:\n"
-    "  init    create a node directory from a key file and a roster\n"
-    "  post    sign and store a new entry (warning, incident, ...)\n"
-    "  list    list entries, newest last, with filters\n"
-    "  show    show one entry in full\n"
-    "  follow  show entries live as the node stores them\n"
-    "  fsck    re-verify every signature, chain and index of the store\n"
-    "  audit   prove no payload is held outside this node's clearance\n"
-    "  peers   every member: connected, last seen, behind, violations\n"
-    "  roster  show the roster in force, or apply a new version\n"
-    "  ack     acknowledge an entry: a person here read it\n"
-    "  drill   start a drill, or report who confirmed it and when\n"
+    "  init      create a node directory from a key file and a roster\n"
+    "  post      sign and store a new entry (warning, incident, ...)\n"
+    "  list      list entries, newest last, with filters\n"
+    "  show      show one entry in full\n"
+    "  follow    show entries live as the node stores them\n"
+    "  fsck      re-verify every signature, chain and index of the store\n"
+    "  audit     prove no payload is held outside this node's clearance\n"
+    "  peers     every member: connected, last seen, behind, violations\n"
+    "  roster    show the roster in force, or apply a new version\n"
+    "  incident  declare a large-scale IT failure ('incident open')\n"
+    "  status    report this node's state in an incident ('status post')\n"
+    "  board     the situation board of an incident: every member's state\n"
+    "  ack       acknowledge an entry: a person here read it\n"
+    "  drill     start a drill, or report who confirmed it and when\n"
     "\n"
     "'ceptoar COMMAND --help' describes each command.\n"
     "exit status: 0 success, 1 verification or policy failure, 2 usage or "
@@ -53,6 +56,8 @@ main (int argc, char *argv[])
         { "show", cli_show }, { "fsck", cli_fsck },
         { "audit", cli_audit }, { "follow", cli_follow },
         { "peers", cli_peers }, { "roster", cli_roster },
+        { "incident", cli_incident }, { "status", cli_status },
+        { "board", cli_board },
         { "ack", cli_ack }, { "drill", cli_drill },
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

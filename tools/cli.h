@@ -28,6 +28,46 @@ int cli_drill (int argc, char *argv[]);
 /* "roster revoke" and "roster card-update" (cli_notice.c): argv[0] is the
    subcommand.                                                               */
 int cli_roster_notice (int argc, char *argv[]);
+/* The large-scale IT failure mode: "incident open" and "status post"
+   (cli_incident.c), "board" (cli_board.c).                                  */
+int cli_incident (int argc, char *argv[]);
+int cli_status (int argc, char *argv[]);
+int cli_board (int argc, char *argv[]);
+
+/* A member's state during an incident, as a status entry reports it.
+   Explicit numbers; 0 is no state.                                          */
+typedef enum {
+    CLI_STATE_NORMAL = 1,        /* unaffected                               */
+    CLI_STATE_DEGRADED = 2,      /* working, with reduced service            */
+    CLI_STATE_OUTAGE = 3,        /* service down                             */
+    CLI_STATE_RECOVERING = 4,    /* restoring                                */
+    CLI_STATE_RECOVERED = 5,     /* back to normal after the incident        */
+} cli_state_t;
+
+/* ------------------------------------------------------------------------
+   State by name (case-insensitive; 0 if unknown) and name by state (a
+   static string, or NULL if not a state).                                   */
+cli_state_t cli_state_parse (const char *name);
+const char *cli_state_name (int state);
+
+/* ------------------------------------------------------------------------
+   True if payload is a declared incident: kind incident and a body whose
+   first line is "ceptoar-incident: 1". text (may be NULL) gets the free
+   text after the blank line (borrowed from payload; length 0 if none).      */
+bool cli_incident_parse (const proto_payload_t *payload, const char **text,
+                         size_t *text_len);
+
+/* ------------------------------------------------------------------------
+   Read payload as a status report against the incident: kind
+   damage-status or response-status, a reference of relation update to
+   incident, a body whose first line is "ceptoar-status: 1" with a line
+   "state: STATE" (a known state, lowercase). Returns 0 and fills state and
+   text (the free text after the blank line, borrowed from payload), or -1
+   if it is not one.                                                         */
+int cli_status_parse (const proto_payload_t *payload,
+                      const uint8_t incident[PROTO_HASH_BYTES],
+                      cli_state_t *state, const char **text,
+                      size_t *text_len);
 
 /* ------------------------------------------------------------------------
    Post payload as a new entry of this node (cli_publish.c): flags plus
@@ -39,6 +79,15 @@ int cli_roster_notice (int argc, char *argv[]);
 int cli_publish (const char *dir_path, node_dir_t *dir, const char *pass_file,
                  proto_level_t level, uint8_t flags, const char *audience_text,
                  const proto_payload_t *payload, uint8_t id[PROTO_HASH_BYTES]);
+
+/* ------------------------------------------------------------------------
+   cli_publish with the audience given as a value (a copy is taken), for
+   commands that take it from another entry's header (status post).         */
+int cli_publish_to (const char *dir_path, node_dir_t *dir,
+                    const char *pass_file, proto_level_t level, uint8_t flags,
+                    const proto_audience_t *audience,
+                    const proto_payload_t *payload,
+                    uint8_t id[PROTO_HASH_BYTES]);
 
 /* ------------------------------------------------------------------------
    Open NODEDIR, printing a clear error on failure (NULL).                   */
@@ -176,9 +225,9 @@ int cli_entry_payload (const node_entry_t *entry, cli_opener_t *opener,
                        proto_payload_t *payload, uint8_t **plain);
 
 /* ------------------------------------------------------------------------
-   An audience as text: "council", "group:NAME" or "node:NAME,NAME..."
-   (members by roster name, others by fingerprint prefix), truncated to
-   len bytes.                                                                */
+   An audience as text: "council", "group:NAME" or "node:NAME,NAME..." with
+   roster names (fingerprints for keys the roster does not name), cut to
+   fit len bytes.                                                            */
 void cli_audience_text (const proto_audience_t *audience,
                         const keys_roster_t *roster, char *out, size_t len);
 

@@ -88,7 +88,12 @@ s_store (const char *dir_path, node_dir_t *dir, const char *pass_file,
     }
     else {
         uint8_t ids[1][PROTO_HASH_BYTES];
+        //  As the daemon does (node_server): so that the references inside
+        //  a RED entry (a retraction, a status report) are indexed. The
+        //  author is always among its recipients.
+        node_store_set_opener (node_dir_store (dir), key);
         *reason = node_store_post (node_dir_store (dir), key, post, 1, ids);
+        node_store_set_opener (node_dir_store (dir), NULL);
         memcpy (id, ids[0], PROTO_HASH_BYTES);
         if (*reason == PROTO_REJECT_STORAGE)
             snprintf (reason_text, reason_cap, "%s",
@@ -103,6 +108,23 @@ int
 cli_publish (const char *dir_path, node_dir_t *dir, const char *pass_file,
              proto_level_t level, uint8_t flags, const char *audience_text,
              const proto_payload_t *payload, uint8_t id[PROTO_HASH_BYTES])
+{
+    proto_audience_t audience;
+    char err[ERR_LEN];
+    if (keys_roster_resolve_audience (node_dir_roster (dir), audience_text,
+                                      &audience, err, sizeof err) != 0) {
+        tool_error ("%s", err);
+        return TOOL_EXIT_USAGE;
+    }
+    return cli_publish_to (dir_path, dir, pass_file, level, flags, &audience,
+                           payload, id);
+}
+
+int
+cli_publish_to (const char *dir_path, node_dir_t *dir, const char *pass_file,
+                proto_level_t level, uint8_t flags,
+                const proto_audience_t *audience,
+                const proto_payload_t *payload, uint8_t id[PROTO_HASH_BYTES])
 {
     const keys_roster_t *roster = node_dir_roster (dir);
     const keys_member_t *self = node_dir_self (dir);
@@ -127,12 +149,7 @@ cli_publish (const char *dir_path, node_dir_t *dir, const char *pass_file,
     memset (&post, 0, sizeof post);
     post.level = level;
     post.flags = flags | proto_payload_implied_flags (payload);
-    char err[ERR_LEN];
-    if (keys_roster_resolve_audience (roster, audience_text, &post.audience,
-                                      err, sizeof err) != 0) {
-        tool_error ("%s", err);
-        goto done;
-    }
+    post.audience = *audience;
     if (level == PROTO_LEVEL_RED && post.audience.type != PROTO_AUDIENCE_NODES) {
         tool_error ("TLP:RED is for named recipients only: use --audience "
                     "node:NAME[,NAME...]");

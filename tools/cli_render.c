@@ -62,7 +62,7 @@ s_free_plain (uint8_t **plain, size_t len)
 
 void
 cli_audience_text (const proto_audience_t *audience,
-                 const keys_roster_t *roster, char *out, size_t len)
+                   const keys_roster_t *roster, char *out, size_t len)
 {
     if (audience->type == PROTO_AUDIENCE_COUNCIL)
         snprintf (out, len, "council");

@@ -292,9 +292,10 @@ int
 tool_parse_duration (const char *text, uint64_t *ms)
 {
     size_t len = strlen (text);
-    char unit = len >= 2 ? text[len - 1] : 0;
-    if (!unit || !strchr ("smhd", unit))
+    //  A number followed by s, m, h or d.
+    if (len < 2 || !strchr ("smhd", text[len - 1]))
         return -1;
+    char unit = text[len - 1];
     char number[24];
     if (len - 1 >= sizeof number)
         return -1;
@@ -307,7 +308,6 @@ tool_parse_duration (const char *text, uint64_t *ms)
                    : unit == 'm' ? 60000ULL
                    : unit == 'h' ? 3600000ULL
                                  : 86400000ULL;
-    //  At most 100 years of seconds times a day's scale: no overflow.
     *ms = (uint64_t) count * scale;
     return 0;
 }
@@ -318,7 +318,7 @@ tool_parse_time (const char *text, uint64_t *ms)
     size_t len = strlen (text);
     if (len == 0)
         return -1;
-    //  An age: a duration (30m, 2h, 7d) that long before now.
+    //  An age: that long before now.
     if (strchr ("smhd", text[len - 1])) {
         uint64_t age;
         if (tool_parse_duration (text, &age) != 0)

@@ -59,16 +59,15 @@ keys_secret_t *tool_open_key (const char *path, const char *pass_file,
 bool tool_confirm (const char *question);
 
 /* ------------------------------------------------------------------------
-   Parse a duration: a decimal count followed by s, m, h or d ("4s", "30m",
-   "2h", "7d"; at most 100 years' worth of the count). Returns 0 and sets
-   *ms, or -1.                                                               */
-int tool_parse_duration (const char *text, uint64_t *ms);
-
-/* ------------------------------------------------------------------------
    Parse a time: "2026-11-23", "2026-11-23T10:00:00Z", "2026-11-23 10:00",
    a Unix time in seconds "@1763856000", or an age "30m", "2h", "7d" (that
    long before now). Returns 0 and sets *ms, or -1.                          */
 int tool_parse_time (const char *text, uint64_t *ms);
+
+/* ------------------------------------------------------------------------
+   Parse a duration: a number and a unit, "30s", "10m", "2h", "7d" (at most
+   100 years). Returns 0 and sets *ms, or -1.                                */
+int tool_parse_duration (const char *text, uint64_t *ms);
 
 /* ------------------------------------------------------------------------
    Format ms since the epoch as "2026-11-23T03:45:12.345Z" (UTC) into out.   */

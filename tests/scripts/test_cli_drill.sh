@@ -42,8 +42,8 @@ field () {
 
 # --- Help ------------------------------------------------------------------
 expect 0 "$CLI" --help
-contains "drill   start a drill"
-contains "ack     acknowledge an entry"
+contains "drill     start a drill"
+contains "ack       acknowledge an entry"
 expect 0 "$CLI" drill --help
 contains "drill report --dir NODEDIR ID"
 expect 0 "$CLI" drill start --help
