@@ -212,8 +212,8 @@ drill () {
     : > drills.txt
     for d in $(seq 1 "$drills"); do
         local id
-        id=$(post n1 --kind drill --severity 0 --level green \
-            --audience council --title "bench drill $d")
+        id=$("$CLI" drill start --dir nodes/n1 --audience council \
+            --deadline 1m --title "bench drill $d")
         echo "$id" >> drills.txt
         # Next drill once every receiver has confirmed this one.
         for _ in $(seq 1 300); do
