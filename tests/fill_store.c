@@ -5,13 +5,18 @@
 
    Usage: fill_store --dir NODEDIR --count N [--body-bytes B]
                      [--level LEVEL] [--audience AUDIENCE]
-                     [--timestamp-ms MS] [--receipt]
-   The node's key must open without a passphrase (test keys). Entries are
-   GREEN early warnings to the council unless told otherwise, with B-byte
+                     [--timestamp-ms MS] [--key KEYFILE] [--severity S]
+                     [--receipt]
+   Entries are signed with the node's key, or with KEYFILE's (another
+   member's: the store then holds that member's chain, as if replicated
+   from it); either must open without a passphrase (test keys). Entries
+   are GREEN early warnings of severity 1 (S: 0..4) to the council unless
+   told otherwise, with the header flags their payload implies
+   (proto_payload_implied_flags: urgent from severity 3 up) and, with
+   --receipt, the receipt flag, with B-byte
    bodies (default 300), stamped now unless --timestamp-ms gives their
    author timestamp (Unix milliseconds; entry i gets MS + i, so a batch
-   stays in order; 0: now). --receipt: each asks for delivery receipts.
-   Prints the number of entries posted. Exit 0, 1
+   stays in order; 0: now). Prints the number of entries posted. Exit 0, 1
    on a refusal, 2 on bad arguments.                                        */
 
 #include <getopt.h>
@@ -28,7 +33,8 @@ s_usage (void)
 {
     fprintf (stderr, "usage: fill_store --dir NODEDIR --count N "
                      "[--body-bytes B] [--level LEVEL] [--audience AUD] "
-                     "[--timestamp-ms MS] [--receipt]\n");
+                     "[--timestamp-ms MS] [--key KEYFILE] "
+                     "[--severity S] [--receipt]\n");
     return 2;
 }
 
@@ -36,7 +42,8 @@ int
 main (int argc, char **argv)
 {
     const char *dir = NULL, *level_name = "green", *audience_text = "council";
-    long count = -1, body_bytes = 300;
+    const char *key_path = NULL;
+    long count = -1, body_bytes = 300, severity = 1;
     long long timestamp_ms = 0;
     uint8_t flags = 0;
     static const struct option options[] = {
@@ -47,6 +54,8 @@ main (int argc, char **argv)
         { "audience", required_argument, NULL, 'a' },
         { "timestamp-ms", required_argument, NULL, 't' },
         { "receipt", no_argument, NULL, 'r' },
+        { "key", required_argument, NULL, 'k' },
+        { "severity", required_argument, NULL, 's' },
         { NULL, 0, NULL, 0 } };
     int opt;
     while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
@@ -57,6 +66,15 @@ main (int argc, char **argv)
         case 'l': level_name = optarg; break;
         case 'a': audience_text = optarg; break;
         case 'r': flags |= PROTO_FLAG_RECEIPT; break;
+        case 'k': key_path = optarg; break;
+        case 's': {
+            char *end;
+            severity = strtol (optarg, &end, 10);
+            if (end == optarg || *end || severity < 0
+                || severity > PROTO_SEVERITY_MAX)
+                return s_usage ();
+            break;
+        }
         case 't': {
             char *end;
             timestamp_ms = strtoll (optarg, &end, 10);
@@ -80,11 +98,13 @@ main (int argc, char **argv)
         return 1;
     }
     keys_load_t loaded;
-    keys_secret_t *key = keys_secret_load (node_dir_key_path (node), NULL,
-                                           &loaded);
+    if (!key_path)
+        key_path = node_dir_key_path (node);
+    keys_secret_t *key = keys_secret_load (key_path, NULL, &loaded);
     if (!key) {
-        fprintf (stderr, "fill_store: the node key does not open without a "
-                         "passphrase\n");
+        fprintf (stderr, "fill_store: %s: %s (test keys open without a "
+                         "passphrase)\n", key_path,
+                 keys_load_strerror (loaded));
         node_dir_destroy (&node);
         return 1;
     }
@@ -113,15 +133,16 @@ main (int argc, char **argv)
             //  Bodies differ, so payload hashes and ids do.
             memcpy (body, title, strlen (title));
             proto_payload_t payload;
-            proto_payload_init (&payload, PROTO_KIND_EARLY_WARNING, 1);
+            proto_payload_init (&payload, PROTO_KIND_EARLY_WARNING,
+                                (uint8_t) severity);
             payload.title = title;
             payload.title_len = strlen (title);
             payload.body = body;
             payload.body_len = (size_t) body_bytes;
             uint8_t *buf = payloads + i * cap;
             posts[i].level = level;
+            posts[i].flags = proto_payload_implied_flags (&payload) | flags;
             posts[i].audience = audience;
-            posts[i].flags = flags;
             posts[i].payload = buf;
             posts[i].payload_len = proto_payload_encode (&payload, buf, cap);
             posts[i].timestamp_ms = timestamp_ms

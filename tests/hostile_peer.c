@@ -6,6 +6,11 @@
        hostile_peer --key KEYFILE --server-card CARDFILE
                     --endpoint tcp://127.0.0.1:PORT --attack NAME
                     [--roster ROSTER] [--audience NAME] [--entry ID]
+       hostile_peer --key KEYFILE --server-card CARDFILE
+                    --endpoint tcp://127.0.0.1:PORT --roster ROSTER
+                    --attack dump --dump FILE
+       hostile_peer --key KEYFILE --roster ROSTER --attack dump-listen
+                    --listen tcp://127.0.0.1:PORT --dump FILE
 
    KEYFILE is a key file without passphrase: a member's (the program then
    plays that member; its own daemon must not run) or, for non-member, a
@@ -91,6 +96,25 @@
                         keys_disclosure_payload allows this member; payloads
                         this member may not have are refused (ERROR 104).
 
+   Two modes record what a node sends this member, for tests that look for
+   a string in the decrypted bytes (CurveZMQ encrypts the wire itself).
+   Each received frame is appended to the --dump FILE as a 4-octet
+   big-endian length and then the frame's octets exactly as received, and
+   the file is flushed after each frame:
+     dump               the serve-check session (HELLO, HEADS, a WANT of
+                        every author's entries from seq 1, with the same
+                        checks); every frame the node answers is recorded;
+     dump-listen        serve this member's own endpoint (--listen, a
+                        ROUTER as CurveZMQ server with this key; no
+                        --server-card or --endpoint) to the nodes that
+                        connect to it, until SIGINT or SIGTERM: answer
+                        HELLO with HELLO, HEADS with an empty HEADS, WANT
+                        and PAYLOADS with ERROR 104; record every frame
+                        they send (their pushes, HEADS, notices). Prints
+                        "listen: session with NAME" once NAME's first HEADS
+                        came (the node's session is ready: it pushes from
+                        then on), and one "item" line per pushed entry.
+
    Replies on one connection come back in order, so "no reply" to a push
    is checked by sending a HEADS right after it: its HEADS must be the
    next frame. Waits use zpoller with a timeout. The node sends at most 10
@@ -172,6 +196,10 @@ typedef struct {
     s_head_t heads[S_MAX_HEADS];        /* the node's latest HEADS        */
     size_t head_count;
     int failures;                       /* checks failed                  */
+    FILE *dump;                         /* --dump: received frames        */
+    size_t dump_frames;                 /* frames recorded                */
+    uint64_t dump_bytes;                /* their octets                   */
+    const char *listen;                 /* --listen endpoint (dump-listen) */
 } s_hostile_t;
 
 typedef int (s_attack_fn) (s_hostile_t *self);
@@ -554,6 +582,27 @@ s_print_reply (const s_reply_t *reply)
     }
 }
 
+//  With --dump, append one received frame: a 4-octet big-endian length,
+//  then its octets as they came. Flushed at once, so a script can read the
+//  file while this runs. A write error ends the program (exit 2): a dump
+//  with frames missing would let a search for a string pass wrongly.
+static void
+s_dump_frame (s_hostile_t *self, const uint8_t *data, size_t size)
+{
+    if (!self->dump)
+        return;
+    uint8_t len[4] = { (uint8_t) (size >> 24), (uint8_t) (size >> 16),
+                       (uint8_t) (size >> 8), (uint8_t) size };
+    if (fwrite (len, 1, sizeof len, self->dump) != sizeof len
+        || fwrite (data, 1, size, self->dump) != size
+        || fflush (self->dump) != 0) {
+        fprintf (stderr, "hostile_peer: cannot write the dump file\n");
+        exit (2);
+    }
+    self->dump_frames++;
+    self->dump_bytes += size;
+}
+
 //  Wait up to timeout_ms for one frame. Returns true and fills reply (the
 //  caller clears it), or false after printing "no reply".
 static bool
@@ -571,6 +620,9 @@ s_recv (s_hostile_t *self, int timeout_ms, s_reply_t *reply, bool quiet)
     if (zmsg_size (msg) != 1)
         s_check (self, false, "a reply of %zu parts (one frame per "
                  "message, 13.3)", zmsg_size (msg));
+    //  Every part is recorded, even of a message that breaks 13.3.
+    for (zframe_t *part = zmsg_first (msg); part; part = zmsg_next (msg))
+        s_dump_frame (self, zframe_data (part), zframe_size (part));
     reply->frame = zmsg_pop (msg);
     zmsg_destroy (&msg);
     reply->reject = proto_wire_decode (&reply->wire,
@@ -1884,6 +1936,201 @@ s_attack_serve_check (s_hostile_t *self)
 }
 
 //  --------------------------------------------------------------------------
+//  dump and dump-listen
+
+//  dump: the serve-check session; s_recv records every frame that comes.
+static int
+s_attack_dump (s_hostile_t *self)
+{
+    int rc = s_attack_serve_check (self);
+    s_say ("dumped %zu frames, %" PRIu64 " octets", self->dump_frames,
+           self->dump_bytes);
+    return rc;
+}
+
+#define S_LISTEN_CONNS 64               /* connections dump-listen serves */
+#define S_ROUTING_ID_MAX 255            /* ZeroMQ's limit                 */
+
+//  One node's connection to our endpoint.
+typedef struct {
+    uint8_t rid[S_ROUTING_ID_MAX];      /* its routing id                 */
+    size_t rid_len;
+    char name[KEYS_NAME_MAX + 1];       /* from its HELLO; "?" before     */
+    uint32_t send_seq;                  /* last sequence number we sent   */
+    bool ready;                         /* its first HEADS came           */
+} s_conn_t;
+
+//  The connection with this routing id, a new one, or NULL (table full).
+static s_conn_t *
+s_conn_find (s_conn_t *conns, size_t *count, zframe_t *rid)
+{
+    size_t len = zframe_size (rid);
+    if (len == 0 || len > S_ROUTING_ID_MAX)
+        return NULL;
+    for (size_t i = 0; i < *count; i++)
+        if (conns[i].rid_len == len
+            && !memcmp (conns[i].rid, zframe_data (rid), len))
+            return &conns[i];
+    if (*count == S_LISTEN_CONNS)
+        return NULL;
+    s_conn_t *c = &conns[(*count)++];
+    memset (c, 0, sizeof *c);
+    memcpy (c->rid, zframe_data (rid), len);
+    c->rid_len = len;
+    strcpy (c->name, "?");
+    return c;
+}
+
+//  Send one frame to a connection, numbered next. data is encoded by the
+//  caller with that number: call s_conn_next_seq first.
+static void
+s_conn_send (zsock_t *router, s_conn_t *c, const uint8_t *data, size_t size)
+{
+    zmsg_t *msg = zmsg_new ();
+    assert (msg);
+    zmsg_addmem (msg, c->rid, c->rid_len);
+    zmsg_addmem (msg, data, size);
+    if (zmsg_send (&msg, router) != 0) {
+        zmsg_destroy (&msg);
+        s_say ("listen: send to %s failed: %s", c->name,
+               zmq_strerror (zmq_errno ()));
+    }
+}
+
+static uint32_t
+s_conn_next_seq (s_conn_t *c)
+{
+    c->send_seq = proto_wire_seq_next (c->send_seq);
+    return c->send_seq;
+}
+
+//  Answer one frame a node sent to our endpoint (13.7, as a ROUTER that
+//  holds nothing), and print what it pushed.
+static void
+s_listen_frame (s_hostile_t *self, zsock_t *router, s_conn_t *c,
+                const uint8_t *data, size_t size)
+{
+    proto_wire_frame_t wire;
+    proto_reject_t r = proto_wire_decode (&wire, data, size);
+    if (r != PROTO_OK) {
+        s_say ("listen: undecodable frame from %s (%s), %zu octets", c->name,
+               proto_reject_name (r), size);
+        return;
+    }
+    uint8_t buf[PROTO_WIRE_HELLO_BYTES + PROTO_WIRE_HEADER_BYTES + 2
+                + PROTO_WIRE_TEXT_MAX + 3];
+    size_t len = 0;
+    switch (wire.type) {
+    case PROTO_WIRE_HELLO: {
+        const keys_member_t *m = keys_roster_member_by_key (
+            self->roster, wire.hello.sign_pk);
+        snprintf (c->name, sizeof c->name, "%s", m ? m->card.name : "?");
+        s_say ("listen: HELLO from %s", c->name);
+        c->send_seq = 0;                /* a HELLO restarts our numbering */
+        len = s_encode_hello (self, keys_secret_sign_pk (self->key),
+                              s_conn_next_seq (c), buf, sizeof buf);
+        break;
+    }
+    case PROTO_WIRE_HEADS:
+        if (!c->ready)
+            s_say ("listen: session with %s", c->name);
+        c->ready = true;
+        len = proto_wire_encode_heads (NULL, 0, s_conn_next_seq (c), buf,
+                                       sizeof buf);
+        break;
+    case PROTO_WIRE_WANT:
+    case PROTO_WIRE_PAYLOADS: {
+        const char *text = "dump-listen holds nothing";
+        len = proto_wire_encode_error (PROTO_WIRE_ERR_NOT_HELD, text,
+                                       strlen (text), s_conn_next_seq (c),
+                                       buf, sizeof buf);
+        break;
+    }
+    case PROTO_WIRE_ENTRIES: {
+        s_say ("listen: ENTRIES from %s, %zu items%s", c->name, wire.count,
+               wire.flags & PROTO_WIRE_FLAG_REPLY ? "" : " (push)");
+        s_served_t *served = calloc (1, sizeof *served);
+        assert (served);
+        proto_wire_iter_t it;
+        proto_wire_iter_init (&it, &wire);
+        proto_wire_item_t item;
+        while (proto_wire_entries_next (&it, &item))
+            s_serve_item (self, &item, served);
+        free (served);
+        break;
+    }
+    default:
+        s_say ("listen: %s from %s", proto_wire_type_name (wire.type),
+               c->name);
+        break;
+    }
+    if (len)
+        s_conn_send (router, c, buf, len);
+}
+
+//  dump-listen: serve our endpoint until SIGINT or SIGTERM.
+static int
+s_attack_dump_listen (s_hostile_t *self)
+{
+    zsock_t *router = zsock_new (ZMQ_ROUTER);
+    if (!router)
+        return -1;
+    zsock_set_linger (router, 0);
+    zsock_set_maxmsgsize (router, PROTO_WIRE_FRAME_MAX);
+    zsock_set_rcvhwm (router, 100000);
+    zsock_set_sndhwm (router, 100000);
+    //  A CurveZMQ server with our box key, as the nodes expect from our
+    //  card. No ZAP handler: this recorder admits any client.
+    zsock_set_curve_server (router, 1);
+    zsock_set_curve_publickey_bin (router, keys_secret_box_pk (self->key));
+    zsock_set_curve_secretkey_bin (router, keys_secret_box_sk (self->key));
+    if (zsock_bind (router, "%s", self->listen) < 0) {
+        fprintf (stderr, "hostile_peer: cannot bind %s: %s\n", self->listen,
+                 zmq_strerror (zmq_errno ()));
+        zsock_destroy (&router);
+        return -1;
+    }
+    s_say ("listen: serving %s", self->listen);
+    zpoller_t *poller = zpoller_new (router, NULL);
+    assert (poller);
+    s_conn_t *conns = calloc (S_LISTEN_CONNS, sizeof *conns);
+    assert (conns);
+    size_t count = 0;
+    while (!zsys_interrupted) {
+        if (!zpoller_wait (poller, 500)) {
+            if (zpoller_terminated (poller))
+                break;
+            continue;
+        }
+        zmsg_t *msg = zmsg_recv (router);
+        if (!msg)
+            break;
+        zframe_t *rid = zmsg_pop (msg);
+        //  Every part after the routing id is recorded.
+        for (zframe_t *part = zmsg_first (msg); part; part = zmsg_next (msg))
+            s_dump_frame (self, zframe_data (part), zframe_size (part));
+        s_conn_t *c = rid ? s_conn_find (conns, &count, rid) : NULL;
+        zframe_t *frame = zmsg_first (msg);
+        if (!c)
+            s_say ("listen: a frame from an unknown connection, dropped");
+        else if (zmsg_size (msg) != 1)
+            s_say ("listen: a message of %zu parts from %s, dropped",
+                   zmsg_size (msg), c->name);
+        else
+            s_listen_frame (self, router, c, zframe_data (frame),
+                            zframe_size (frame));
+        zframe_destroy (&rid);
+        zmsg_destroy (&msg);
+    }
+    s_say ("listen: stopped; dumped %zu frames, %" PRIu64 " octets",
+           self->dump_frames, self->dump_bytes);
+    free (conns);
+    zpoller_destroy (&poller);
+    zsock_destroy (&router);
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
 //  Program
 
 static const struct {
@@ -1891,25 +2138,28 @@ static const struct {
     s_attack_fn *fn;
     bool curve;                         /* connect with CURVE            */
     bool roster;                        /* needs --roster                */
+    bool target;                        /* connects to --endpoint        */
 } s_attacks[] = {
-    { "forged-signature", s_attack_forged_signature, true, true },
-    { "broken-chain", s_attack_broken_chain, true, true },
-    { "wrong-author", s_attack_wrong_author, true, true },
+    { "forged-signature", s_attack_forged_signature, true, true, true },
+    { "broken-chain", s_attack_broken_chain, true, true, true },
+    { "wrong-author", s_attack_wrong_author, true, true, true },
     { "plaintext-outside-audience", s_attack_plaintext_outside_audience,
-      true, true },
-    { "replay", s_attack_replay, true, true },
-    { "oversize", s_attack_oversize, true, true },
-    { "truncated", s_attack_truncated, true, true },
-    { "unknown-type", s_attack_unknown_type, true, true },
-    { "flood", s_attack_flood, true, true },
-    { "slow-reader", s_attack_slow_reader, true, true },
-    { "bad-roster", s_attack_bad_roster, true, true },
-    { "out-of-sequence", s_attack_out_of_sequence, true, true },
-    { "before-hello", s_attack_before_hello, true, true },
-    { "non-member", s_attack_nothing_back, true, false },
-    { "null-mechanism", s_attack_nothing_back, false, false },
-    { "serve-check", s_attack_serve_check, true, true },
-    { "forged-receipt", s_attack_forged_receipt, true, true },
+      true, true, true },
+    { "replay", s_attack_replay, true, true, true },
+    { "oversize", s_attack_oversize, true, true, true },
+    { "truncated", s_attack_truncated, true, true, true },
+    { "unknown-type", s_attack_unknown_type, true, true, true },
+    { "flood", s_attack_flood, true, true, true },
+    { "slow-reader", s_attack_slow_reader, true, true, true },
+    { "bad-roster", s_attack_bad_roster, true, true, true },
+    { "out-of-sequence", s_attack_out_of_sequence, true, true, true },
+    { "before-hello", s_attack_before_hello, true, true, true },
+    { "non-member", s_attack_nothing_back, true, false, true },
+    { "null-mechanism", s_attack_nothing_back, false, false, true },
+    { "serve-check", s_attack_serve_check, true, true, true },
+    { "dump", s_attack_dump, true, true, true },
+    { "dump-listen", s_attack_dump_listen, true, true, false },
+    { "forged-receipt", s_attack_forged_receipt, true, true, true },
 };
 #define S_ATTACK_COUNT (sizeof s_attacks / sizeof s_attacks[0])
 
@@ -1920,6 +2170,10 @@ s_usage (void)
              "usage: hostile_peer --key KEYFILE --server-card CARDFILE\n"
              "                    --endpoint tcp://HOST:PORT --attack NAME\n"
              "                    [--roster ROSTER] [--audience NAME] [--entry ID]\n"
+             "                    [--dump FILE] (dump: FILE required)\n"
+             "       hostile_peer --key KEYFILE --roster ROSTER\n"
+             "                    --attack dump-listen --listen tcp://HOST:PORT"
+             "\n                    --dump FILE\n"
              "attacks:");
     for (size_t i = 0; i < S_ATTACK_COUNT; i++)
         fprintf (stderr, " %s", s_attacks[i].name);
@@ -1940,7 +2194,8 @@ s_load (s_hostile_t *self, const char *key_path, const char *card_path,
                  keys_load_strerror (result));
         return -1;
     }
-    if (keys_card_load (&self->server, card_path, err, sizeof err)) {
+    if (card_path
+        && keys_card_load (&self->server, card_path, err, sizeof err)) {
         fprintf (stderr, "hostile_peer: %s: %s\n", card_path, err);
         return -1;
     }
@@ -1965,6 +2220,8 @@ s_destroy (s_hostile_t **self_p)
     if (!self)
         return;
     s_disconnect (self);
+    if (self->dump)
+        fclose (self->dump);
     keys_roster_destroy (&self->roster);
     keys_secret_destroy (&self->key);
     free (self);
@@ -1977,6 +2234,7 @@ main (int argc, char **argv)
     const char *key_path = NULL, *card_path = NULL, *roster_path = NULL;
     const char *endpoint = NULL, *attack = NULL, *audience = NULL;
     const char *entry = NULL;
+    const char *dump_path = NULL, *listen = NULL;
     static const struct option options[] = {
         { "key", required_argument, NULL, 'k' },
         { "server-card", required_argument, NULL, 'c' },
@@ -1985,6 +2243,8 @@ main (int argc, char **argv)
         { "roster", required_argument, NULL, 'r' },
         { "audience", required_argument, NULL, 'u' },
         { "entry", required_argument, NULL, 'i' },
+        { "dump", required_argument, NULL, 'D' },
+        { "listen", required_argument, NULL, 'L' },
         { NULL, 0, NULL, 0 } };
     int opt;
     while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
@@ -1996,6 +2256,8 @@ main (int argc, char **argv)
         case 'r': roster_path = optarg; break;
         case 'u': audience = optarg; break;
         case 'i': entry = optarg; break;
+        case 'D': dump_path = optarg; break;
+        case 'L': listen = optarg; break;
         default: return s_usage ();
         }
     }
@@ -2003,8 +2265,14 @@ main (int argc, char **argv)
     for (size_t i = 0; attack && i < S_ATTACK_COUNT; i++)
         if (!strcmp (attack, s_attacks[i].name))
             which = i;
-    if (!key_path || !card_path || !endpoint || which == S_ATTACK_COUNT
-        || (s_attacks[which].roster && !roster_path) || optind != argc)
+    if (!key_path || which == S_ATTACK_COUNT || optind != argc
+        || (s_attacks[which].target && (!card_path || !endpoint))
+        || (s_attacks[which].roster && !roster_path))
+        return s_usage ();
+    bool dumping = s_attacks[which].fn == s_attack_dump
+                   || s_attacks[which].fn == s_attack_dump_listen;
+    if (dumping != (dump_path != NULL)
+        || (s_attacks[which].fn == s_attack_dump_listen) != (listen != NULL))
         return s_usage ();
     if (proto_init ())
         return 2;
@@ -2020,10 +2288,21 @@ main (int argc, char **argv)
         }
         self->entry_set = true;
     }
+    self->listen = listen;
     int rc = 2;
+    if (dump_path && !(self->dump = fopen (dump_path, "wb"))) {
+        fprintf (stderr, "hostile_peer: cannot create %s\n", dump_path);
+        s_destroy (&self);
+        return 2;
+    }
     if (s_load (self, key_path, card_path, roster_path) == 0
-        && s_connect (self, s_attacks[which].curve) == 0) {
-        s_say ("attack %s on %s (%s)", attack, self->server.name, endpoint);
+        && (!s_attacks[which].target
+            || s_connect (self, s_attacks[which].curve) == 0)) {
+        if (s_attacks[which].target)
+            s_say ("attack %s on %s (%s)", attack, self->server.name,
+                   endpoint);
+        else
+            s_say ("attack %s on %s", attack, listen);
         //  The node's ERROR budget is per peer and second: let the one of
         //  a previous run (the same member) pass first.
         zclock_sleep (S_PACE_MS);

@@ -232,6 +232,13 @@ void cli_audience_text (const proto_audience_t *audience,
                         const keys_roster_t *roster, char *out, size_t len);
 
 /* ------------------------------------------------------------------------
+   True if the entry is urgent for its readers: the author's urgent header
+   flag, or a payload readable here (opened with opener if sealed) of
+   severity 4. The "!" column, follow's bell and the JSON "urgent" all use
+   this rule.                                                                */
+bool cli_entry_urgent (const node_entry_t *entry, cli_opener_t *opener);
+
+/* ------------------------------------------------------------------------
    Author display name: roster name or fingerprint.                          */
 void cli_author_name (const keys_roster_t *roster, const uint8_t *pk,
                       char *out, size_t len);

@@ -24,14 +24,17 @@
 static const char *s_usage =
     "usage: ceptoar follow --dir NODEDIR [--kind KIND] [--level LEVEL]\n"
     "                      [--author NAME] [--from-start] [--interval MS]\n"
-    "                      [--count N] [--json] [--passphrase-file FILE]\n"
+    "                      [--count N] [--json] [--no-bell]\n"
+    "                      [--passphrase-file FILE]\n"
     "\n"
     "Shows entries as this node stores them, one line each (as 'list'\n"
     "does), in the order they arrived, until interrupted (Ctrl-C or\n"
     "SIGTERM: exit 0). Starts after the newest entry held, unless\n"
-    "--from-start. An urgent entry (severity 4, or posted --urgent) is\n"
-    "marked with \"!\" in the first column. Works while ceptoard runs and\n"
-    "without it.\n"
+    "--from-start. An urgent entry (severity 4, or the author's urgent\n"
+    "flag, which 'post' sets with --urgent and for early warnings of\n"
+    "severity 3 and up) is marked with \"!\" in the first column, and the\n"
+    "terminal bell (BEL, \\a) is written just before its line. Works while\n"
+    "ceptoard runs and without it.\n"
     "\n"
     "  --kind KIND        only this kind (needs a readable payload)\n"
     "  --level LEVEL      only this level (clear ... red)\n"
@@ -42,7 +45,9 @@ static const char *s_usage =
     "                     10 to 60000)\n"
     "  --count N          exit 0 after showing N entries\n"
     "  --json             one JSON object per line (as in 'list --json',\n"
-    "                     plus \"row\", the local arrival number)\n"
+    "                     plus \"row\", the local arrival number); \"urgent\"\n"
+    "                     is true for the entries marked \"!\"; no bell\n"
+    "  --no-bell          never write the bell\n"
     "  --passphrase-file FILE  open RED payloads with the node key\n";
 
 static volatile sig_atomic_t s_stop = 0;
@@ -60,6 +65,7 @@ typedef struct {
     cli_opener_t *opener;
     cli_filter_t filter;
     bool json;
+    bool bell;                          /* \a before an urgent line        */
     uint64_t last_row;                  /* highest row seen so far          */
     unsigned long shown, count;         /* count 0: no limit                */
     bool failed;                        /* output or history read failed    */
@@ -93,9 +99,15 @@ s_visit (const node_entry_t *entry, void *arg)
             follow->failed = true;
         json_decref (obj);
     }
-    else
+    else {
+        //  The bell goes on stdout, with the line it announces, so that
+        //  it rings where the operator reads and not when only the
+        //  diagnostics are watched.
+        if (follow->bell && cli_entry_urgent (entry, follow->opener))
+            fputc ('\a', stdout);
         cli_entry_line (stdout, entry, follow->roster, follow->opener,
                         marks | CLI_MARK_URGENT_COL);
+    }
     cli_history_destroy (&history);
     //  A tail is read as it comes: never leave a line in the buffer.
     if (fflush (stdout) != 0 || ferror (stdout))
@@ -129,6 +141,7 @@ cli_follow (int argc, char *argv[])
         { "interval", required_argument, NULL, 'i' },
         { "count", required_argument, NULL, 'n' },
         { "json", no_argument, NULL, 'j' },
+        { "no-bell", no_argument, NULL, 'B' },
         { "passphrase-file", required_argument, NULL, 'p' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -136,7 +149,7 @@ cli_follow (int argc, char *argv[])
     const char *dir_path = NULL, *kind = NULL, *level = NULL;
     const char *author = NULL, *pass_file = NULL;
     unsigned long interval = FOLLOW_INTERVAL_MS, count = 0;
-    bool json = false, from_start = false;
+    bool json = false, from_start = false, bell = true;
     int opt;
     while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
         switch (opt) {
@@ -146,6 +159,7 @@ cli_follow (int argc, char *argv[])
         case 'a': author = optarg; break;
         case 'f': from_start = true; break;
         case 'j': json = true; break;
+        case 'B': bell = false; break;
         case 'p': pass_file = optarg; break;
         case 'i':
             if (tool_parse_uint (optarg, 10, 60000, &interval)) {
@@ -190,6 +204,7 @@ cli_follow (int argc, char *argv[])
     follow.roster = node_dir_roster (dir);
     follow.opener = &opener;
     follow.json = json;
+    follow.bell = bell && !json;        /* JSON is for programs: no bell   */
     follow.count = count;
     if (cli_filter_parse (&follow.filter, follow.roster, kind, level, author)
         != 0)

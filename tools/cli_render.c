@@ -88,6 +88,30 @@ s_state_name (int state)
                         : "malformed";
 }
 
+//  Severity 4 (NISC's highest) in a payload this command can read, or the
+//  author's urgent flag: the operator watching must not miss it.
+static bool
+s_urgent (const node_entry_t *entry, int state,
+          const proto_payload_t *payload)
+{
+    return (entry->header.flags & PROTO_FLAG_URGENT)
+           || (state == 0 && payload->severity == PROTO_SEVERITY_MAX);
+}
+
+bool
+cli_entry_urgent (const node_entry_t *entry, cli_opener_t *opener)
+{
+    assert (entry);
+    if (entry->header.flags & PROTO_FLAG_URGENT)
+        return true;
+    proto_payload_t payload;
+    uint8_t *plain = NULL;
+    int state = cli_entry_payload (entry, opener, &payload, &plain);
+    bool urgent = s_urgent (entry, state, &payload);
+    s_free_plain (&plain, entry->payload_len);
+    return urgent;
+}
+
 json_t *
 cli_entry_json (const node_entry_t *entry, const keys_roster_t *roster,
                 cli_opener_t *opener)
@@ -115,14 +139,15 @@ cli_entry_json (const node_entry_t *entry, const keys_roster_t *roster,
     json_object_set_new (obj, "audience", json_string (audience));
     json_object_set_new (obj, "receipt_requested", json_boolean (
         entry->header.flags & PROTO_FLAG_RECEIPT));
-    json_object_set_new (obj, "urgent", json_boolean (
-        entry->header.flags & PROTO_FLAG_URGENT));
     json_object_set_new (obj, "payload_bytes", json_integer (
         entry->header.payload_len));
 
     proto_payload_t payload;
     uint8_t *plain = NULL;
     int state = cli_entry_payload (entry, opener, &payload, &plain);
+    //  The same rule as the "!" of follow, so JSON and text agree.
+    json_object_set_new (obj, "urgent", json_boolean (
+        s_urgent (entry, state, &payload)));
     json_object_set_new (obj, "payload", json_string (s_state_name (state)));
     if (state == 0) {
         json_object_set_new (obj, "kind", json_string (
@@ -184,11 +209,7 @@ cli_entry_line (FILE *out, const node_entry_t *entry,
     uint8_t *plain = NULL;
     int state = cli_entry_payload (entry, opener, &payload, &plain);
     if (marks & CLI_MARK_URGENT_COL) {
-        //  Severity 4 (NISC's highest) or the author's urgent flag: the
-        //  operator watching a tail must not miss it.
-        bool urgent = (entry->header.flags & PROTO_FLAG_URGENT)
-                   || (state == 0 && payload.severity == PROTO_SEVERITY_MAX);
-        fputs (urgent ? "! " : "  ", out);
+        fputs (s_urgent (entry, state, &payload) ? "! " : "  ", out);
     }
     fprintf (out, "%s  %.16s  %-14s %-17s ", when, id, name,
              proto_level_label (entry->header.level));

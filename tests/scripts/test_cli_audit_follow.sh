@@ -155,20 +155,61 @@ contains "Phishing wave"
 contains "Card fraud ring"
 contains "Named victim"
 contains "Withdrawn: premature"
-# In storage order, with the urgent (severity 4) entry marked.
+# In storage order, with the urgent (severity 4) entry marked, and the
+# terminal bell (BEL) written just before each urgent line, and nowhere
+# else. Urgent here: "Named victim" (severity 4) and the two early
+# warnings of severity 3, "Phishing wave" and its correction (protocol.md
+# 5.4); the others (severity 1 and 2) are not.
+BEL=$'\a'
 first=$(echo "$OUT" | head -1)
 case "$first" in *"Phishing wave"*) pass ;; *) fail "first: $first" ;; esac
-echo "$OUT" | grep -q '^! .*Named victim' || fail "no ! on urgent: $OUT"
+echo "$OUT" | grep -q "^$BEL! .*Named victim" \
+    || fail "no bell and ! on urgent: $OUT"
 pass
-# An early warning of severity 3 is urgent too (protocol.md 5.4); an
-# incident of severity 2 is not.
-echo "$OUT" | grep -q '^! .*Phishing wave' || fail "no ! on an early warning"
+echo "$OUT" | grep -q "^$BEL! .*Phishing wave *\[corrected\]$" \
+    || fail "no bell and ! on an early warning"
 pass
-echo "$OUT" | grep -q '^! .*Card fraud ring' && fail "! on a severity 2 entry"
+echo "$OUT" | grep -q "^$BEL! .*Phishing wave: corrected IoC" \
+    || fail "no bell and ! on the corrected early warning"
+pass
+echo "$OUT" | grep -q 'Card fraud ring' || fail "no severity 2 entry"
+echo "$OUT" | grep -q "^[$BEL!].*Card fraud ring" \
+    && fail "bell or ! on a severity 2 entry"
+pass
+# bell_count: BEL octets in $OUT; bell_lines: lines that start "BEL! ".
+bell_count () { printf '%s' "$OUT" | tr -cd '\a' | wc -c; }
+bell_lines () { echo "$OUT" | grep -c "^$BEL! " || true; }
+[ "$(bell_count)" -eq 3 ] && [ "$(bell_lines)" -eq 3 ] \
+    || fail "$(bell_count) bells, $(bell_lines) bell lines, want 3 each"
+pass
+echo "$OUT" | grep -q '^! ' && fail "an urgent line without its bell"
+pass
+# --no-bell: the same marks, no bell at all.
+follow_out --dir node-t --from-start --count 7 --no-bell
+[ "$(bell_count)" -eq 0 ] || fail "--no-bell wrote $(bell_count) bells"
+pass
+[ "$(echo "$OUT" | grep -c '^! ')" -eq 3 ] || fail "--no-bell marks: $OUT"
+pass
+# --json: "urgent" for the same three, never a bell.
+follow_out --dir node-t --from-start --count 7 --json
+[ "$(bell_count)" -eq 0 ] || fail "--json wrote $(bell_count) bells"
+pass
+python3 -c '
+import json, sys
+lines = sys.argv[1].splitlines()
+assert len(lines) == 7, lines
+# The retracted entry has no title left: key by title or id.
+urgent = {e.get("title", e["id"]): e["urgent"]
+          for e in map(json.loads, lines)}
+want = {"Phishing wave", "Named victim", "Phishing wave: corrected IoC"}
+assert all(isinstance(v, bool) for v in urgent.values()), urgent
+assert {t for t, u in urgent.items() if u} == want, urgent
+' "$OUT" || fail "follow --json urgent: $OUT"
 pass
 follow_out --dir node-t --from-start --count 1 --level amber --json
 contains '"title":"Card fraud ring"'
 contains '"row":'
+contains '"urgent":false'
 
 # A tail started now shows only what arrives after it.
 # follow.err is emptied first: the tail's own redirection truncates it
@@ -329,7 +370,7 @@ wait "$FOLLOW_PID" || fail "follow exited $? with the daemon running"
 pass
 OUT=$(cat follow.out)
 contains "Posted through the daemon"
-echo "$OUT" | grep -q '^! ' || fail "urgent entry not marked: $OUT"
+echo "$OUT" | grep -q "^$BEL! " || fail "urgent entry not marked: $OUT"
 pass
 expect 0 "$CLI" audit --dir node-t
 contains "clean"
