@@ -65,9 +65,11 @@ expect 0 "$CLI" show --dir "nodes/$AUTHOR" "$URGENT" --json
 contains '"urgent": true'
 
 # B's arrival order, once it holds everything.
-timeout 300 "$CLI" follow --dir nodes/B --from-start --count $((BULK + 1)) \
+# B holds C's bulk, the urgent entry, and its own delivery receipt for
+# the urgent entry (severity 4 asks for one; protocol.md 13.9.7).
+timeout 300 "$CLI" follow --dir nodes/B --from-start --count $((BULK + 2)) \
     --interval 50 --json > arrivals.json 2> follow.err \
-    || fail "B did not hold all $((BULK + 1)) entries within 300 s: \
+    || fail "B did not hold all $((BULK + 2)) entries within 300 s: \
 $(tail -1 follow.err)"
 pass
 done_ms=$(now_ms)
