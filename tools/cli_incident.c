@@ -464,8 +464,9 @@ static size_t
 s_status_title (char title[PROTO_TITLE_MAX + 1], cli_state_t state,
                 const char *text)
 {
+    const char *name = cli_state_name (state);
     size_t len = (size_t) snprintf (title, PROTO_TITLE_MAX + 1, "%s: ",
-                                    cli_state_name (state));
+                                    name ? name : "unknown");
     size_t line = strcspn (text, "\n");
     while (line > 0 && strchr (" \t\r", text[line - 1]))
         line--;
