@@ -66,10 +66,12 @@ contains '"urgent": true'
 
 # B's arrival order, once it holds everything.
 # B holds C's bulk, the urgent entry, and its own delivery receipt for
-# the urgent entry (severity 4 asks for one; protocol.md 13.9.7).
-timeout 300 "$CLI" follow --dir nodes/B --from-start --count $((BULK + 2)) \
+# the urgent entry (severity 4 asks for one; protocol.md 13.9.7); when D
+# posted it, also the header of A's receipt to D.
+WANT=$((BULK + 2 + RELAYED))
+timeout 300 "$CLI" follow --dir nodes/B --from-start --count "$WANT" \
     --interval 50 --json > arrivals.json 2> follow.err \
-    || fail "B did not hold all $((BULK + 2)) entries within 300 s: \
+    || fail "B did not hold all $WANT entries within 300 s: \
 $(tail -1 follow.err)"
 pass
 done_ms=$(now_ms)
