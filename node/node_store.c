@@ -1253,9 +1253,13 @@ s_receipt_check (node_store_t *self, MDB_txn *txn, const proto_header_t *h,
                  proto_reject_t *reason)
 {
     *reason = PROTO_OK;
+    //  Most payloads are neither: look at the kind octet (after the magic
+    //  and version, protocol.md 6.1) before decoding the whole payload.
+    if (h->level == PROTO_LEVEL_RED || len < 4
+        || (payload[3] != PROTO_KIND_RECEIPT && payload[3] != PROTO_KIND_ACK))
+        return 0;
     proto_payload_t p;
-    if (h->level == PROTO_LEVEL_RED
-        || proto_payload_decode (&p, payload, len) != PROTO_OK
+    if (proto_payload_decode (&p, payload, len) != PROTO_OK
         || (p.kind != PROTO_KIND_RECEIPT && p.kind != PROTO_KIND_ACK))
         return 0;
     if (h->audience.type != PROTO_AUDIENCE_NODES

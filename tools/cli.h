@@ -90,6 +90,38 @@ int cli_publish_to (const char *dir_path, node_dir_t *dir,
                     uint8_t id[PROTO_HASH_BYTES]);
 
 /* ------------------------------------------------------------------------
+   Run the subcommand of a command with subcommands (drill, incident,
+   roster, status): argv[0] is the command (named what in messages),
+   argv[1] the subcommand, which runs with argv + 1. --help, -h and help
+   print usage; a missing or unknown subcommand is a usage error naming
+   the ones there are.                                                       */
+typedef struct {
+    const char *name;
+    int (*run) (int argc, char *argv[]);
+} cli_subcommand_t;
+int cli_subcommand (int argc, char *argv[], const char *what,
+                    const char *usage, const cli_subcommand_t *subs,
+                    size_t count);
+
+/* ------------------------------------------------------------------------
+   For commands that run until interrupted (follow, board --watch):
+   cli_watch_signals makes SIGINT and SIGTERM set a flag that
+   cli_interrupted returns, without SA_RESTART, so that cli_sleep_ms (a
+   sleep of ms milliseconds) is cut short by them and Ctrl-C is prompt.      */
+void cli_watch_signals (void);
+bool cli_interrupted (void);
+void cli_sleep_ms (unsigned long ms);
+
+/* ------------------------------------------------------------------------
+   Option values that several commands take, each checked with one message:
+   a level (0 after saying it is unknown), a severity (-1 after saying it
+   is invalid), a title (false after saying it is not one line of 1 to
+   PROTO_TITLE_MAX bytes of UTF-8).                                          */
+proto_level_t cli_level_arg (const char *text);
+int cli_severity_arg (const char *text);
+bool cli_title_ok (const char *title);
+
+/* ------------------------------------------------------------------------
    Open NODEDIR, printing a clear error on failure (NULL).                   */
 node_dir_t *cli_open_dir (const char *dir);
 

@@ -28,7 +28,6 @@
 
 #include <getopt.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,15 +73,6 @@ static const char *s_usage =
     "\n"
     "exit status: 0 shown (also when no incident is held), 1 ID is not a\n"
     "declared incident readable here, 2 usage or I/O error\n";
-
-static volatile sig_atomic_t s_stop = 0;
-
-static void
-s_on_signal (int signum)
-{
-    (void) signum;
-    s_stop = 1;
-}
 
 /* One status report against the incident.                                  */
 typedef struct {
@@ -642,15 +632,6 @@ done:
     return rc;
 }
 
-//  Sleep ms milliseconds, or less if a signal arrives.
-static void
-s_sleep_ms (unsigned long ms)
-{
-    struct timespec ts = { (time_t) (ms / 1000),
-                           (long) (ms % 1000) * 1000000L };
-    nanosleep (&ts, NULL);
-}
-
 int
 cli_board (int argc, char *argv[])
 {
@@ -717,13 +698,7 @@ cli_board (int argc, char *argv[])
     view.opener = &opener;
     view.clear = view.watch && !view.json && isatty (STDOUT_FILENO);
     if (view.watch) {
-        //  No SA_RESTART: the signal cuts the sleep short (as in follow).
-        struct sigaction action;
-        memset (&action, 0, sizeof action);
-        action.sa_handler = s_on_signal;
-        sigemptyset (&action.sa_mask);
-        sigaction (SIGINT, &action, NULL);
-        sigaction (SIGTERM, &action, NULL);
+        cli_watch_signals ();
         fprintf (stderr, "ceptoar: watching %s every %lu ms (Ctrl-C to "
                          "stop)\n", dir_path, interval);
     }
@@ -731,9 +706,9 @@ cli_board (int argc, char *argv[])
         rc = s_draw (&view);
         if (rc != TOOL_EXIT_OK || !view.watch)
             break;
-        if (!s_stop)
-            s_sleep_ms (interval);
-    } while (!s_stop);
+        if (!cli_interrupted ())
+            cli_sleep_ms (interval);
+    } while (!cli_interrupted ());
 done:
     cli_opener_destroy (&opener);
     node_dir_destroy (&dir);

@@ -3,9 +3,11 @@
 
 #include <ctype.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "cli.h"
 #include "../node/node_control.h"
 
@@ -172,11 +174,8 @@ cli_filter_parse (cli_filter_t *filter, const keys_roster_t *roster,
         tool_error ("unknown kind \"%s\" (see 'ceptoar post --help')", kind);
         return -1;
     }
-    if (level && !(filter->level = proto_level_parse (level))) {
-        tool_error ("unknown level \"%s\": clear, green, amber, "
-                    "amber+strict or red", level);
+    if (level && !(filter->level = cli_level_arg (level)))
         return -1;
-    }
     if (author) {
         const keys_member_t *member = keys_roster_member_lookup (roster,
                                                                  author);
@@ -257,4 +256,119 @@ cli_dir_command (int argc, char *argv[], const char *usage, const char *what,
     }
     *dir = cli_open_dir (*dir_path);
     return *dir ? 0 : -1;
+}
+
+//  --------------------------------------------------------------------------
+
+//  "a, b or c" for the subcommands' names.
+static void
+s_names (char *out, size_t cap, const cli_subcommand_t *subs, size_t count)
+{
+    size_t len = 0;
+    out[0] = 0;
+    for (size_t i = 0; i < count && len < cap; i++) {
+        const char *sep = i == 0 ? "" : i + 1 == count ? " or " : ", ";
+        int w = snprintf (out + len, cap - len, "%s%s", sep, subs[i].name);
+        if (w < 0)
+            break;
+        len += (size_t) w;
+    }
+}
+
+int
+cli_subcommand (int argc, char *argv[], const char *what, const char *usage,
+                const cli_subcommand_t *subs, size_t count)
+{
+    char names[256];
+    s_names (names, sizeof names, subs, count);
+    if (argc < 2) {
+        tool_error ("%s needs a subcommand: %s", what, names);
+        fputs (usage, stderr);
+        return TOOL_EXIT_USAGE;
+    }
+    const char *sub = argv[1];
+    if (!strcmp (sub, "--help") || !strcmp (sub, "-h")
+        || !strcmp (sub, "help")) {
+        fputs (usage, stdout);
+        return TOOL_EXIT_OK;
+    }
+    for (size_t i = 0; i < count; i++)
+        if (!strcmp (sub, subs[i].name))
+            return subs[i].run (argc - 1, argv + 1);
+    tool_error ("unknown %s subcommand '%s': %s", what, sub, names);
+    fputs (usage, stderr);
+    return TOOL_EXIT_USAGE;
+}
+
+//  --------------------------------------------------------------------------
+//  Running until interrupted
+
+static volatile sig_atomic_t s_interrupted = 0;
+
+static void
+s_on_signal (int signum)
+{
+    (void) signum;
+    s_interrupted = 1;
+}
+
+void
+cli_watch_signals (void)
+{
+    struct sigaction action;
+    memset (&action, 0, sizeof action);
+    action.sa_handler = s_on_signal;
+    sigemptyset (&action.sa_mask);
+    sigaction (SIGINT, &action, NULL);
+    sigaction (SIGTERM, &action, NULL);
+}
+
+bool
+cli_interrupted (void)
+{
+    return s_interrupted != 0;
+}
+
+void
+cli_sleep_ms (unsigned long ms)
+{
+    struct timespec ts = { (time_t) (ms / 1000),
+                           (long) (ms % 1000) * 1000000L };
+    nanosleep (&ts, NULL);
+}
+
+//  --------------------------------------------------------------------------
+//  Option values
+
+proto_level_t
+cli_level_arg (const char *text)
+{
+    proto_level_t level = proto_level_parse (text);
+    if (!level)
+        tool_error ("unknown level \"%s\": clear, green, amber, "
+                    "amber+strict or red", text);
+    return level;
+}
+
+int
+cli_severity_arg (const char *text)
+{
+    int severity = proto_severity_parse (text);
+    if (severity < 0)
+        tool_error ("invalid severity \"%s\": 0 (lowest) to 4 (highest)",
+                    text);
+    return severity;
+}
+
+bool
+cli_title_ok (const char *title)
+{
+    size_t len = strlen (title);
+    if (len == 0 || len > PROTO_TITLE_MAX
+        || !proto_utf8_valid ((const uint8_t *) title, len, false)) {
+        tool_error ("the title must be one line of 1 to %d bytes of UTF-8",
+                    PROTO_TITLE_MAX);
+        return false;
+    }
+    return true;
 }

@@ -127,19 +127,9 @@ s_drill_start (int argc, char *argv[])
                     "2h or 1d", deadline);
         return TOOL_EXIT_USAGE;
     }
-    proto_level_t level = proto_level_parse (level_text);
-    if (!level) {
-        tool_error ("unknown level \"%s\": clear, green, amber, "
-                    "amber+strict or red", level_text);
+    proto_level_t level = cli_level_arg (level_text);
+    if (!level || !cli_title_ok (title))
         return TOOL_EXIT_USAGE;
-    }
-    size_t title_len = strlen (title);
-    if (title_len == 0 || title_len > PROTO_TITLE_MAX
-        || !proto_utf8_valid ((const uint8_t *) title, title_len, false)) {
-        tool_error ("the title must be one line of 1 to %d bytes of UTF-8",
-                    PROTO_TITLE_MAX);
-        return TOOL_EXIT_USAGE;
-    }
 
     node_dir_t *dir = cli_open_dir (dir_path);
     if (!dir)
@@ -175,7 +165,7 @@ s_drill_start (int argc, char *argv[])
     proto_payload_t payload;
     proto_payload_init (&payload, PROTO_KIND_DRILL, 0);
     payload.title = title;
-    payload.title_len = title_len;
+    payload.title_len = strlen (title);
     payload.body = body;
     payload.body_len = body_len;
     uint8_t id[PROTO_HASH_BYTES];
@@ -263,23 +253,9 @@ done:
 int
 cli_drill (int argc, char *argv[])
 {
-    //  argv[0] is "drill"; the subcommand follows.
-    if (argc < 2) {
-        tool_error ("drill needs a subcommand: start or report");
-        fputs (s_usage, stderr);
-        return TOOL_EXIT_USAGE;
-    }
-    const char *sub = argv[1];
-    if (!strcmp (sub, "--help") || !strcmp (sub, "-h")
-        || !strcmp (sub, "help")) {
-        fputs (s_usage, stdout);
-        return TOOL_EXIT_OK;
-    }
-    if (!strcmp (sub, "start"))
-        return s_drill_start (argc - 1, argv + 1);
-    if (!strcmp (sub, "report"))
-        return s_drill_report (argc - 1, argv + 1);
-    tool_error ("unknown drill subcommand '%s': start or report", sub);
-    fputs (s_usage, stderr);
-    return TOOL_EXIT_USAGE;
+    static const cli_subcommand_t subs[] = {
+        { "start", s_drill_start }, { "report", s_drill_report },
+    };
+    return cli_subcommand (argc, argv, "drill", s_usage, subs,
+                           sizeof subs / sizeof subs[0]);
 }

@@ -12,11 +12,9 @@
 
 #include <getopt.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "cli.h"
 
 #define FOLLOW_INTERVAL_MS 200
@@ -50,15 +48,6 @@ static const char *s_usage =
     "  --no-bell          never write the bell\n"
     "  --passphrase-file FILE  open RED payloads with the node key\n";
 
-static volatile sig_atomic_t s_stop = 0;
-
-static void
-s_on_signal (int signum)
-{
-    (void) signum;
-    s_stop = 1;
-}
-
 typedef struct {
     node_store_t *store;
     const keys_roster_t *roster;
@@ -78,7 +67,7 @@ s_visit (const node_entry_t *entry, void *arg)
     if (entry->row > follow->last_row)
         follow->last_row = entry->row;
     if (!cli_filter_matches (&follow->filter, entry, follow->opener))
-        return s_stop ? 1 : 0;
+        return cli_interrupted () ? 1 : 0;
     cli_history_t *history = cli_history_new (follow->store, entry->id,
                                               follow->roster, follow->opener);
     if (!history) {
@@ -117,16 +106,7 @@ s_visit (const node_entry_t *entry, void *arg)
     follow->shown++;
     if (follow->count && follow->shown >= follow->count)
         return 1;
-    return s_stop ? 1 : 0;
-}
-
-//  Sleep ms milliseconds, or less if a signal arrives.
-static void
-s_sleep_ms (unsigned long ms)
-{
-    struct timespec ts = { (time_t) (ms / 1000),
-                           (long) (ms % 1000) * 1000000L };
-    nanosleep (&ts, NULL);
+    return cli_interrupted () ? 1 : 0;
 }
 
 int
@@ -211,22 +191,16 @@ cli_follow (int argc, char *argv[])
         goto done;
     if (!from_start)
         follow.last_row = node_store_last_row (follow.store);
-    //  No SA_RESTART: the signal cuts the sleep short, so Ctrl-C is prompt.
     //  Installed before the line below, which scripts wait for before
     //  they send SIGTERM.
-    struct sigaction action;
-    memset (&action, 0, sizeof action);
-    action.sa_handler = s_on_signal;
-    sigemptyset (&action.sa_mask);
-    sigaction (SIGINT, &action, NULL);
-    sigaction (SIGTERM, &action, NULL);
+    cli_watch_signals ();
     //  On stderr, so that stdout stays one line per entry; scripts wait
     //  for it to know the tail has started.
     fprintf (stderr, "ceptoar: following %s: entries stored after row %"
                      PRIu64 " (Ctrl-C to stop)\n", dir_path,
              follow.last_row);
 
-    while (!s_stop) {
+    while (!cli_interrupted ()) {
         int result = node_store_scan_rows (follow.store, follow.last_row + 1,
                                            s_visit, &follow);
         if (result < 0 || follow.failed) {
@@ -239,8 +213,8 @@ cli_follow (int argc, char *argv[])
         }
         if (count && follow.shown >= count)
             break;
-        if (!s_stop)
-            s_sleep_ms (interval);
+        if (!cli_interrupted ())
+            cli_sleep_ms (interval);
     }
     rc = TOOL_EXIT_OK;
 done:

@@ -278,25 +278,14 @@ s_incident_open (int argc, char *argv[])
         fputs (s_usage_incident, stderr);
         return TOOL_EXIT_USAGE;
     }
-    proto_level_t level = proto_level_parse (level_text);
-    if (!level) {
-        tool_error ("unknown level \"%s\": clear, green, amber, "
-                    "amber+strict or red", level_text);
+    proto_level_t level = cli_level_arg (level_text);
+    if (!level)
         return TOOL_EXIT_USAGE;
-    }
-    int severity = proto_severity_parse (severity_text);
-    if (severity < 0) {
-        tool_error ("invalid severity \"%s\": 0 (lowest) to 4 (highest)",
-                    severity_text);
+    int severity = cli_severity_arg (severity_text);
+    if (severity < 0)
         return TOOL_EXIT_USAGE;
-    }
-    size_t title_len = strlen (title);
-    if (title_len == 0 || title_len > PROTO_TITLE_MAX
-        || !proto_utf8_valid ((const uint8_t *) title, title_len, false)) {
-        tool_error ("the title must be one line of 1 to %d bytes of UTF-8",
-                    PROTO_TITLE_MAX);
+    if (!cli_title_ok (title))
         return TOOL_EXIT_USAGE;
-    }
     char *text = NULL, *body = NULL;
     size_t text_len = 0, body_len = 0;
     if (body_file) {
@@ -328,7 +317,7 @@ s_incident_open (int argc, char *argv[])
     proto_payload_t payload;
     proto_payload_init (&payload, PROTO_KIND_INCIDENT, (uint8_t) severity);
     payload.title = title;
-    payload.title_len = title_len;
+    payload.title_len = strlen (title);
     payload.body = body;
     payload.body_len = body_len;
     uint8_t id[PROTO_HASH_BYTES];
@@ -355,22 +344,8 @@ done:
 int
 cli_incident (int argc, char *argv[])
 {
-    if (argc < 2) {
-        tool_error ("incident needs a subcommand: open");
-        fputs (s_usage_incident, stderr);
-        return TOOL_EXIT_USAGE;
-    }
-    const char *sub = argv[1];
-    if (!strcmp (sub, "--help") || !strcmp (sub, "-h")
-        || !strcmp (sub, "help")) {
-        fputs (s_usage_incident, stdout);
-        return TOOL_EXIT_OK;
-    }
-    if (!strcmp (sub, "open"))
-        return s_incident_open (argc - 1, argv + 1);
-    tool_error ("unknown incident subcommand '%s': open", sub);
-    fputs (s_usage_incident, stderr);
-    return TOOL_EXIT_USAGE;
+    static const cli_subcommand_t subs[] = { { "open", s_incident_open } };
+    return cli_subcommand (argc, argv, "incident", s_usage_incident, subs, 1);
 }
 
 //  --------------------------------------------------------------------------
@@ -618,20 +593,6 @@ done:
 int
 cli_status (int argc, char *argv[])
 {
-    if (argc < 2) {
-        tool_error ("status needs a subcommand: post");
-        fputs (s_usage_status, stderr);
-        return TOOL_EXIT_USAGE;
-    }
-    const char *sub = argv[1];
-    if (!strcmp (sub, "--help") || !strcmp (sub, "-h")
-        || !strcmp (sub, "help")) {
-        fputs (s_usage_status, stdout);
-        return TOOL_EXIT_OK;
-    }
-    if (!strcmp (sub, "post"))
-        return s_status_post (argc - 1, argv + 1);
-    tool_error ("unknown status subcommand '%s': post", sub);
-    fputs (s_usage_status, stderr);
-    return TOOL_EXIT_USAGE;
+    static const cli_subcommand_t subs[] = { { "post", s_status_post } };
+    return cli_subcommand (argc, argv, "status", s_usage_status, subs, 1);
 }

@@ -150,18 +150,12 @@ cli_post (int argc, char *argv[])
         tool_error ("unknown kind \"%s\" (see --help)", kind);
         return TOOL_EXIT_USAGE;
     }
-    int severity_value = proto_severity_parse (severity);
-    if (severity_value < 0) {
-        tool_error ("invalid severity \"%s\": 0 (lowest) to 4 (highest)",
-                    severity);
+    int severity_value = cli_severity_arg (severity);
+    if (severity_value < 0)
         return TOOL_EXIT_USAGE;
-    }
-    proto_level_t level = proto_level_parse (level_text);
-    if (!level) {
-        tool_error ("unknown level \"%s\": clear, green, amber, "
-                    "amber+strict or red", level_text);
+    proto_level_t level = cli_level_arg (level_text);
+    if (!level)
         return TOOL_EXIT_USAGE;
-    }
     if (reporter && anonymous) {
         tool_error ("give --reporter or --anonymous, not both");
         return TOOL_EXIT_USAGE;
@@ -192,15 +186,10 @@ cli_post (int argc, char *argv[])
     for (size_t i = 0; i < ref_count; i++)
         if (s_add_ref (dir, &payload, refs[i]) != 0)
             goto done;
+    if (!cli_title_ok (title))
+        goto done;
     payload.title = title;
     payload.title_len = strlen (title);
-    if (payload.title_len == 0 || payload.title_len > PROTO_TITLE_MAX
-        || !proto_utf8_valid ((const uint8_t *) title, payload.title_len,
-                              false)) {
-        tool_error ("the title must be one line of 1 to %d bytes of UTF-8",
-                    PROTO_TITLE_MAX);
-        goto done;
-    }
     if (body_file) {
         body = tool_read_file (body_file, PROTO_PAYLOAD_MAX, &body_len);
         if (!body)

@@ -397,26 +397,12 @@ s_apply (int argc, char *argv[])
 int
 cli_roster (int argc, char *argv[])
 {
-    if (argc < 2) {
-        tool_error ("roster needs a subcommand: show, apply, revoke or "
-                    "card-update");
-        fputs (s_usage, stderr);
-        return TOOL_EXIT_USAGE;
-    }
-    const char *sub = argv[1];
-    if (!strcmp (sub, "--help") || !strcmp (sub, "-h")
-        || !strcmp (sub, "help")) {
-        fputs (s_usage, stdout);
-        return TOOL_EXIT_OK;
-    }
-    if (!strcmp (sub, "show"))
-        return s_show (argc - 1, argv + 1);
-    if (!strcmp (sub, "apply"))
-        return s_apply (argc - 1, argv + 1);
-    if (!strcmp (sub, "revoke") || !strcmp (sub, "card-update"))
-        return cli_roster_notice (argc - 1, argv + 1);
-    tool_error ("unknown roster subcommand '%s': show, apply, revoke or "
-                "card-update", sub);
-    fputs (s_usage, stderr);
-    return TOOL_EXIT_USAGE;
+    //  revoke and card-update: cli_roster_notice takes the subcommand as
+    //  its argv[0].
+    static const cli_subcommand_t subs[] = {
+        { "show", s_show }, { "apply", s_apply },
+        { "revoke", cli_roster_notice }, { "card-update", cli_roster_notice },
+    };
+    return cli_subcommand (argc, argv, "roster", s_usage, subs,
+                           sizeof subs / sizeof subs[0]);
 }
