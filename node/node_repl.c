@@ -620,6 +620,8 @@ s_teardown (node_repl_t *self)
     free (self->author_pk);
     free (self->author_closed);
     self->author_closed = NULL;
+    free (self->author_deferred_until);
+    self->author_deferred_until = NULL;
     self->inflight_peer = NULL;
     self->inflight_upto = NULL;
     self->author_pk = NULL;
@@ -693,8 +695,10 @@ s_build (node_repl_t *self, char *err, size_t errlen)
     self->inflight_upto = calloc (n + retired, sizeof (uint64_t));
     self->author_pk = malloc ((n + retired) * PROTO_PK_BYTES);
     self->author_closed = calloc (n + retired, sizeof (bool));
+    self->author_deferred_until = calloc (n + retired, sizeof (uint64_t));
     assert (self->peers && self->inflight_peer && self->inflight_upto
-            && self->author_pk && self->author_closed);
+            && self->author_pk && self->author_closed
+            && self->author_deferred_until);
     self->author_count = 0;
     for (size_t a = 0; a < n + retired; a++) {
         const uint8_t *pk

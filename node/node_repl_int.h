@@ -133,6 +133,9 @@ struct _node_repl_t {
     bool *author_closed; /* a retired key's chain ended here: an entry
                             past its retirement was refused, so nothing
                             later can follow; not asked for again         */
+    uint64_t *author_deferred_until; /* wall clock ms: an entry stamped
+                            too far ahead of our clock was deferred; not
+                            asked for until it is within the skew (5.6)   */
     size_t author_count;
     zhashx_t *wanted; /* id hex -> repl_wanted_t              */
     proto_wire_writer_t *writer;

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 build_dir=${1:-build}
 shift || true
 
-packages=(build-essential cmake pkg-config python3 procps strace libsodium-dev
+packages=(build-essential cmake pkg-config python3 procps strace faketime libsodium-dev
           libzmq3-dev libczmq-dev liblmdb-dev libjansson-dev libgfshare-dev)
 missing=()
 for p in "${packages[@]}"; do

@@ -6,6 +6,9 @@
 
 DAEMON="$CEPTOAR_BIN/ceptoard"
 declare -A NODE_PID=()
+# NODE_ENV[NAME]: VAR=VALUE words node_start puts in that daemon's
+# environment (through env(1), so NODE_PID stays the daemon's pid).
+declare -A NODE_ENV=()
 
 # council_up THRESHOLD NAME:SECTOR...: keys, roster, and one node
 # directory per member listening on its card's endpoint (not started).
@@ -74,7 +77,9 @@ PY
 node_start () {
     local name=$1 dir="$SCRATCH/nodes/$1"
     rm -f "$dir/control.sock"
-    "$DAEMON" --dir "$dir" ${DAEMON_ARGS:-} >>"$SCRATCH/logs/$name.log" 2>&1 &
+    # shellcheck disable=SC2086 # NODE_ENV and DAEMON_ARGS are word lists
+    env ${NODE_ENV[$name]:-} "$DAEMON" --dir "$dir" ${DAEMON_ARGS:-} \
+        >>"$SCRATCH/logs/$name.log" 2>&1 &
     NODE_PID[$name]=$!
     for _ in $(seq 1 300); do
         [ -S "$dir/control.sock" ] && return 0
