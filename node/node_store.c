@@ -3867,6 +3867,19 @@ s_test_payload (uint8_t *buf, size_t cap, const char *title, size_t body_len)
     return size;
 }
 
+//  A GREEN post to the council of payload (len bytes), stamped now.
+static node_post_t
+s_test_green_post (const uint8_t *payload, size_t len)
+{
+    node_post_t post;
+    memset (&post, 0, sizeof post);
+    post.level = PROTO_LEVEL_GREEN;
+    proto_audience_set_council (&post.audience);
+    post.payload = payload;
+    post.payload_len = len;
+    return post;
+}
+
 //  Header flags of the stubs s_test_stub makes (0 but in s_test_receipts).
 static uint8_t s_test_flags = 0;
 
@@ -3983,12 +3996,8 @@ s_post_one (node_store_t *store, const keys_secret_t *key, const char *title,
             uint64_t ts, uint8_t id[PROTO_HASH_BYTES])
 {
     uint8_t payload[1024];
-    node_post_t post;
-    memset (&post, 0, sizeof post);
-    post.level = PROTO_LEVEL_GREEN;
-    proto_audience_set_council (&post.audience);
-    post.payload = payload;
-    post.payload_len = s_test_payload (payload, sizeof payload, title, 100);
+    node_post_t post = s_test_green_post (
+        payload, s_test_payload (payload, sizeof payload, title, 100));
     post.timestamp_ms = ts;
     uint8_t ids[1][PROTO_HASH_BYTES];
     proto_reject_t r = node_store_post (store, key, &post, 1, ids);
@@ -4197,12 +4206,7 @@ s_test_post_rejects (void)
     node_store_t *store = s_test_open (&f, S_TEST_MAP, 0);
     uint8_t payload[1024];
     size_t plen = s_test_payload (payload, sizeof payload, "x", 50);
-    node_post_t post;
-    memset (&post, 0, sizeof post);
-    post.level = PROTO_LEVEL_GREEN;
-    proto_audience_set_council (&post.audience);
-    post.payload = payload;
-    post.payload_len = plen;
+    node_post_t post = s_test_green_post (payload, plen);
     uint8_t ids[3][PROTO_HASH_BYTES];
 
     assert (node_store_post (store, f.mallory, &post, 1, ids)
@@ -4369,12 +4373,7 @@ s_test_clock (void)
     assert (node_store_count (store) == 2);
 
     //  The author's own posts: never signed out of policy.
-    node_post_t post;
-    memset (&post, 0, sizeof post);
-    post.level = PROTO_LEVEL_GREEN;
-    proto_audience_set_council (&post.audience);
-    post.payload = payload;
-    post.payload_len = plen;
+    node_post_t post = s_test_green_post (payload, plen);
     post.timestamp_ms = now;
     assert (node_store_post (store, f.alice, &post, 1, id) == PROTO_OK);
     post.timestamp_ms = now - skew - 1;
@@ -4881,12 +4880,7 @@ s_post_payload (node_store_t *store, const keys_secret_t *key,
                 const uint8_t *payload, size_t len,
                 uint8_t id[PROTO_HASH_BYTES])
 {
-    node_post_t post;
-    memset (&post, 0, sizeof post);
-    post.level = PROTO_LEVEL_GREEN;
-    proto_audience_set_council (&post.audience);
-    post.payload = payload;
-    post.payload_len = len;
+    node_post_t post = s_test_green_post (payload, len);
     uint8_t ids[1][PROTO_HASH_BYTES];
     assert (node_store_post (store, key, &post, 1, ids) == PROTO_OK);
     memcpy (id, ids[0], PROTO_HASH_BYTES);
