@@ -6,7 +6,7 @@
 #   SECONDS   time budget per harness (-max_total_time), default 30
 #   HARNESS   fuzz_entry fuzz_payload fuzz_sealed fuzz_card fuzz_roster
 #             fuzz_keyfile fuzz_sigfile fuzz_wire fuzz_notice fuzz_receipt
-#             (default: all)
+#             fuzz_share fuzz_transcript fuzz_config (default: all)
 # Environment:
 #   FUZZ_JOBS=N         harnesses run at the same time (default 1)
 #   FUZZ_KEEP_GOING=1   record each crash and go on fuzzing (-fork=1
@@ -40,7 +40,8 @@ cd "$(dirname "$0")/../.."
 budget=${1:-30}
 shift || true
 all=(fuzz_entry fuzz_payload fuzz_sealed fuzz_card fuzz_roster fuzz_keyfile
-     fuzz_sigfile fuzz_wire fuzz_notice fuzz_receipt)
+     fuzz_sigfile fuzz_wire fuzz_notice fuzz_receipt fuzz_share
+     fuzz_transcript fuzz_config)
 harnesses=("$@")
 [ ${#harnesses[@]} -gt 0 ] || harnesses=("${all[@]}")
 jobs=${FUZZ_JOBS:-1}
@@ -138,6 +139,9 @@ s_max_len () {
         fuzz_notice) echo 4608 ;;                 # notices are <= 4096
         fuzz_receipt) echo 8192 ;;                # ~100 receipt lines
         fuzz_wire) echo 65536 ;;                  # ENTRIES batches
+        fuzz_share) echo 4096 ;;                  # 7 shares of 562 bytes
+        fuzz_transcript) echo 16384 ;;            # records of ~600 bytes
+        fuzz_config) echo 8192 ;;                 # init writes ~600 bytes
     esac
 }
 
