@@ -207,6 +207,16 @@ s_check_line (s_names_t *names, const char *text, size_t len, size_t line,
         }
         else {
             const char *hash = memchr (value, '#', len - pos);
+            //  zconfig cuts a comment off an unquoted value by writing a
+            //  NUL before it; when the value is empty that NUL lands before
+            //  the value, which then reads as the comment itself.
+            if (hash == value) {
+                s_err (err, errlen, "line %zu: \"%s =\" is followed by a "
+                       "comment, which zconfig would read as its value: "
+                       "write an empty value as \"\"", line,
+                       s_quote (quoted, name, name_len));
+                return -1;
+            }
             value_len = hash ? (size_t) (hash - value) : len - pos;
             while (value_len > 0 && value[value_len - 1] == ' ')
                 value_len--;
@@ -714,6 +724,9 @@ node_config_test (bool verbose)
     s_expect_extra ("extra = 'say \"hi\"'\n", "holds a double quote");
     s_expect_extra ("extra = say \"hi\"\n", "holds a double quote");
     s_expect_extra ("extra = \"a'b#c\"  # fine\n", NULL);
+    s_expect_extra ("extra = \"\"  # empty\nmore = x# y\n", NULL);
+    s_expect_extra ("extra =   # none\n", "line 19: \"extra =\" is followed "
+                    "by a comment");
     char *big = malloc (NODE_CONFIG_TEXT_MAX + 2);
     assert (big);
     memset (big, '\n', NODE_CONFIG_TEXT_MAX + 1);

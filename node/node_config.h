@@ -31,7 +31,9 @@
          the line above, at most NODE_CONFIG_DEPTH_MAX levels;
        - names of letters, digits, '.', '_' and '-'; no name twice under
          one parent; at most NODE_CONFIG_ITEMS_MAX names in all;
-       - no value holds a double quote.
+       - no value holds a double quote, and an empty value before a
+         comment is written "" (zconfig reads "name = # x" as the value
+         "# x").
 
    Any text accepted here loads with zconfig_chunk_load, and saved with
    zconfig_save it is accepted again with the same values. node_config_check
