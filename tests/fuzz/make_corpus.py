@@ -22,7 +22,9 @@ Seeds come from four places:
   (--transcript);
 * the node configuration as `ceptoar init` writes it and the examples of
   docs/operations.md, as zconfig saves it back, and with every value at
-  its limits.
+  its limits;
+* incident and status bodies as `ceptoar incident open` and `ceptoar
+  status post` write them, each state, and the near misses.
 
 Seed files are named by the SHA-1 of their content, as libFuzzer names the
 inputs it adds, so running this again only adds what is new.
@@ -41,7 +43,7 @@ import tempfile
 HARNESSES = ("fuzz_entry", "fuzz_payload", "fuzz_sealed", "fuzz_card",
              "fuzz_roster", "fuzz_keyfile", "fuzz_sigfile", "fuzz_wire",
              "fuzz_notice", "fuzz_receipt", "fuzz_share", "fuzz_transcript",
-             "fuzz_config")
+             "fuzz_config", "fuzz_status")
 
 SECTORS = ("telecom", "cable-tv", "broadcasting", "banking", "securities",
            "life-insurance", "non-life-insurance", "funds-settlement",
@@ -472,6 +474,34 @@ def seeds_receipts(corpus):
         corpus.add("fuzz_receipt", b"\x02" + drill.encode())
 
 
+def seeds_status(corpus):
+    """Incident and status bodies as `ceptoar incident open` and `ceptoar
+    status post` write them, after fuzz_status's control byte: kind in
+    bits 0-1 (incident, damage-status, response-status, other), references
+    in (byte >> 2) % 5 (3: an update of the incident)."""
+    incident, damage, response = 0x00, 0x0d, 0x0e
+    bodies = [(incident, "ceptoar-incident: 1"),
+              (incident, "ceptoar-incident: 1\n"),
+              (incident, "ceptoar-incident: 1\n\nWide outage of the "
+                         "settlement network.\n\u6c7a\u6e08\n"),
+              (incident, "ceptoar-incident: 1\nopened-by: banking\n\n"),
+              (incident, "ceptoar-incident: 12\n")]
+    for state in ("normal", "degraded", "outage", "recovering", "recovered"):
+        bodies.append((damage, "ceptoar-status: 1\nstate: %s\n" % state))
+        bodies.append((response, "ceptoar-status: 1\nstate: %s\n\n"
+                                 "Restored at 10:42.\n" % state))
+    bodies += [(damage, "ceptoar-status: 1\nstate: Outage\n"),
+               (damage, "ceptoar-status: 1\nnote: x\nstate: outage\n"
+                        "state: normal\n\ntext"),
+               (damage, "ceptoar-status: 1\n\nstate: outage\n"),
+               (damage, "ceptoar-status: 1\nstate: outage"),
+               (0x05, "ceptoar-status: 1\nstate: outage\n"),   # + another
+               (0x09, "ceptoar-status: 1\nstate: outage\n"),   # related
+               (0x11, "ceptoar-status: 1\nstate: outage\n")]   # another
+    for control, body in bodies:
+        corpus.add("fuzz_status", bytes([control]) + body.encode())
+
+
 def write_dicts(out):
     """libFuzzer dictionaries: field names, magics, vocabulary."""
     def q(s):
@@ -543,6 +573,10 @@ def write_dicts(out):
                         "18446744073709551616", "error", "warning", "info",
                         "debug", "tcp://", "ipc://", "tcp://*:7001",
                         "127.0.0.1:7001", "\xc3\xa9"],
+        "fuzz_status": ["ceptoar-incident: 1", "ceptoar-status: 1",
+                        "\nstate: ", "state: ", "normal", "degraded",
+                        "outage", "recovering", "recovered", "\n\n", "\n",
+                        "\x00", "\x0d", "\x0e", "\x0c"],
         "fuzz_sealed": ["\xce\xc1\x01\x01", "\xce\xb1\x01", "\x01", "\x41",
                         "\x42", "\x00\x00\x00\x11", "\x00\x10\x00\x10",
                         "\x00\x10\x00\x11"],
@@ -574,6 +608,7 @@ def main():
     seeds_limits(corpus)
     seeds_receipts(corpus)
     seeds_config(corpus, os.path.join(args.source, "docs", "operations.md"))
+    seeds_status(corpus)
     # Keys are random, so the tool's seeds are made once per corpus.
     marker = os.path.join(args.out, ".tool-seeds")
     if args.keys_tool and not os.path.exists(marker):

@@ -6,7 +6,8 @@
 #   SECONDS   time budget per harness (-max_total_time), default 30
 #   HARNESS   fuzz_entry fuzz_payload fuzz_sealed fuzz_card fuzz_roster
 #             fuzz_keyfile fuzz_sigfile fuzz_wire fuzz_notice fuzz_receipt
-#             fuzz_share fuzz_transcript fuzz_config (default: all)
+#             fuzz_share fuzz_transcript fuzz_config fuzz_status
+#             (default: all)
 # Environment:
 #   FUZZ_JOBS=N         harnesses run at the same time (default 1)
 #   FUZZ_KEEP_GOING=1   record each crash and go on fuzzing (-fork=1
@@ -41,7 +42,7 @@ budget=${1:-30}
 shift || true
 all=(fuzz_entry fuzz_payload fuzz_sealed fuzz_card fuzz_roster fuzz_keyfile
      fuzz_sigfile fuzz_wire fuzz_notice fuzz_receipt fuzz_share
-     fuzz_transcript fuzz_config)
+     fuzz_transcript fuzz_config fuzz_status)
 harnesses=("$@")
 [ ${#harnesses[@]} -gt 0 ] || harnesses=("${all[@]}")
 jobs=${FUZZ_JOBS:-1}
@@ -142,6 +143,7 @@ s_max_len () {
         fuzz_share) echo 4096 ;;                  # 7 shares of 562 bytes
         fuzz_transcript) echo 16384 ;;            # records of ~600 bytes
         fuzz_config) echo 8192 ;;                 # init writes ~600 bytes
+        fuzz_status) echo 4096 ;;                 # a few lines of text
     esac
 }
 
