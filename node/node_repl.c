@@ -200,6 +200,13 @@ s_peer_restart_out (node_repl_t *self, repl_peer_t *peer)
     peer->out_recv_seq = 0;
     peer->out_epoch++;
     peer->replies_pending = 0;
+    //  The requests dropped here are never answered: payloads asked in
+    //  them are to be asked again (of this peer too, once it is back).
+    for (size_t i = 0; i < peer->nreq; i++)
+        if (peer->req[i].type == PROTO_WIRE_PAYLOADS) {
+            repl_wanted_forget_peer (self, peer);
+            break;
+        }
     s_requests_clear (peer);
     repl_inflight_release (self, peer);
     s_send_hello_out (self, peer);
@@ -459,6 +466,9 @@ s_on_dealer_frame (node_repl_t *self, repl_peer_t *peer, const uint8_t *data,
         //  before it may still be in the verification pool).
         size_t k = peer->replies_pending;
         if (peer->nreq > k && peer->out_ready) {
+            if (code == PROTO_WIRE_ERR_BUSY
+                && peer->req[k].type == PROTO_WIRE_PAYLOADS)
+                repl_wanted_forget_peer (self, peer);
             free (peer->req[k].ranges);
             memmove (&peer->req[k], &peer->req[k + 1],
                      (peer->nreq - k - 1) * sizeof peer->req[0]);

@@ -228,6 +228,7 @@ void repl_on_heads (node_repl_t *self, repl_peer_t *peer,
 void repl_plan (node_repl_t *self);
 void repl_wanted_expire (node_repl_t *self);
 void repl_wanted_free (void **item_p);
+void repl_wanted_forget_peer (node_repl_t *self, repl_peer_t *peer);
 
 /* node_repl_receipt.c */
 void repl_receipts_soon (node_repl_t *self);
