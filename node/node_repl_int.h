@@ -73,6 +73,7 @@ typedef struct {
     keys_member_t member; /* copy from the roster in force     */
     char endpoint[KEYS_ENDPOINT_MAX + 1]; /* dialled, or ""                */
     zsock_t *dealer;     /* borrowed from the transport       */
+    zsock_t *monitor;    /* the dealer's connection events    */
     repl_stats_t *stats; /* borrowed from self->stats         */
     //  Out: our DEALER.
     bool out_ready;

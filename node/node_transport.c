@@ -33,6 +33,7 @@
 typedef struct {
     uint8_t box_pk[PROTO_BOXPK_BYTES];  /* the peer's key = server key      */
     zsock_t *sock;                      /* owned                            */
+    zsock_t *monitor;                   /* PAIR: sock's events, owned       */
 } s_dealer_t;
 
 struct _node_transport_t {
@@ -48,6 +49,7 @@ struct _node_transport_t {
     s_dealer_t *dealers;                /* one per connected peer           */
     size_t dealer_count;
     size_t dealer_max;                  /* allocated slots                  */
+    unsigned monitors;                  /* made so far, for unique names    */
 };
 
 static void
@@ -343,8 +345,10 @@ node_transport_destroy (node_transport_t **self_p)
     node_transport_t *self = *self_p;
     if (!self)
         return;
-    for (size_t i = 0; i < self->dealer_count; i++)
+    for (size_t i = 0; i < self->dealer_count; i++) {
         zsock_destroy (&self->dealers[i].sock);
+        zsock_destroy (&self->dealers[i].monitor);
+    }
     zsock_destroy (&self->router);
     //  Last: no CURVE socket of ours outlives the ZAP handler.
     zactor_destroy (&self->auth);
@@ -371,6 +375,28 @@ node_transport_router (node_transport_t *self)
 {
     assert (self);
     return self->router;
+}
+
+/* ------------------------------------------------------------------------
+   A PAIR that receives sock's connection events: a completed handshake
+   and a lost connection. Returns it (caller owns), or NULL.               */
+static zsock_t *
+s_monitor_new (node_transport_t *self, zsock_t *sock)
+{
+    char endpoint[64];
+    snprintf (endpoint, sizeof endpoint, "inproc://node-transport-%p-%u",
+              (void *) self, self->monitors++);
+    if (zmq_socket_monitor (zsock_resolve (sock), endpoint,
+                            ZMQ_EVENT_HANDSHAKE_SUCCEEDED
+                                | ZMQ_EVENT_DISCONNECTED)
+        != 0)
+        return NULL;
+    zsock_t *monitor = zsock_new (ZMQ_PAIR);
+    if (monitor && zsock_connect (monitor, "%s", endpoint) != 0)
+        zsock_destroy (&monitor);
+    if (monitor)
+        zsock_set_linger (monitor, 0);
+    return monitor;
 }
 
 static s_dealer_t *
@@ -413,13 +439,18 @@ node_transport_connect (node_transport_t *self, const keys_member_t *peer,
     //  once (EAGAIN) and the session logic retries HELLO, rather than
     //  delivering stale frames after a reconnect.
     zsock_set_immediate (sock, 1);
-    if (zsock_connect (sock, "%s", endpoint) != 0) {
+    //  Watch the connection from before the connect, so that no event
+    //  is missed (13.7: a session restarts when its connection does).
+    zsock_t *monitor = s_monitor_new (self, sock);
+    if (!monitor || zsock_connect (sock, "%s", endpoint) != 0) {
         zsock_destroy (&sock);
+        zsock_destroy (&monitor);
         return NULL;
     }
     dealer = &self->dealers[self->dealer_count++];
     memcpy (dealer->box_pk, peer->card.box_pk, PROTO_BOXPK_BYTES);
     dealer->sock = sock;
+    dealer->monitor = monitor;
     return sock;
 }
 
@@ -432,6 +463,35 @@ node_transport_dealer (node_transport_t *self, const uint8_t *box_pk)
     return dealer ? dealer->sock : NULL;
 }
 
+zsock_t *
+node_transport_monitor (node_transport_t *self, const uint8_t *box_pk)
+{
+    assert (self);
+    assert (box_pk);
+    s_dealer_t *dealer = s_dealer_find (self, box_pk);
+    return dealer ? dealer->monitor : NULL;
+}
+
+int
+node_transport_event (zsock_t *monitor)
+{
+    assert (monitor);
+    //  libzmq's monitor message: a frame of a 16-bit event number and a
+    //  32-bit value, then a frame with the endpoint.
+    zmsg_t *msg = zmsg_recv (monitor);
+    zframe_t *head = msg ? zmsg_first (msg) : NULL;
+    int event = 0;
+    if (head && zframe_size (head) == 6) {
+        uint16_t number;
+        memcpy (&number, zframe_data (head), sizeof number);
+        event = number == ZMQ_EVENT_HANDSHAKE_SUCCEEDED ? NODE_TRANSPORT_UP
+                : number == ZMQ_EVENT_DISCONNECTED      ? NODE_TRANSPORT_DOWN
+                                                        : 0;
+    }
+    zmsg_destroy (&msg);
+    return event;
+}
+
 int
 node_transport_disconnect (node_transport_t *self, const uint8_t *box_pk)
 {
@@ -441,6 +501,7 @@ node_transport_disconnect (node_transport_t *self, const uint8_t *box_pk)
     if (!dealer)
         return -1;
     zsock_destroy (&dealer->sock);
+    zsock_destroy (&dealer->monitor);
     //  Keep the array dense: move the last one into the hole.
     *dealer = self->dealers[--self->dealer_count];
     return 0;
@@ -703,6 +764,16 @@ node_transport_test (bool verbose)
     assert (rc == 0);
     sender = s_test_expect (t, "from B");
     assert (sender && streq (sender->card.name, "B"));
+    //  B's DEALER's monitor told of the handshake.
+    zsock_t *b_monitor = node_transport_monitor (t, b_pk);
+    assert (b_monitor);
+    zpoller_t *poller = zpoller_new (b_monitor, NULL);
+    assert (poller);
+    int event = 0;
+    while (event != NODE_TRANSPORT_UP && zpoller_wait (poller, S_TEST_WAIT_MS))
+        event = node_transport_event (b_monitor);
+    zpoller_destroy (&poller);
+    assert (event == NODE_TRANSPORT_UP);
     //  Nothing else is waiting.
     zmsg_t *msg = s_test_recv (node_transport_router (t), 0);
     assert (!msg);

@@ -118,6 +118,25 @@ zsock_t *
     node_transport_dealer (node_transport_t *self, const uint8_t *box_pk);
 
 /* ------------------------------------------------------------------------
+   The monitor of the DEALER to the member with box key box_pk: a PAIR
+   socket that becomes readable when that DEALER's connection completes a
+   handshake or is lost (ZMQ_EVENT_HANDSHAKE_SUCCEEDED, _DISCONNECTED; a
+   dead peer is noticed by the heartbeats, within IVL + TIMEOUT). Read
+   each event with node_transport_event. NULL if there is no DEALER.
+   Borrowed, with the same lifetime as the DEALER.                         */
+#define NODE_TRANSPORT_UP 1     /* a connection completed its handshake     */
+#define NODE_TRANSPORT_DOWN 2   /* the connection was lost                  */
+zsock_t *
+    node_transport_monitor (node_transport_t *self, const uint8_t *box_pk);
+
+/* ------------------------------------------------------------------------
+   Read one event from a monitor (node_transport_monitor). Blocks if none
+   is waiting: call it when the monitor is readable. Returns
+   NODE_TRANSPORT_UP, NODE_TRANSPORT_DOWN, or 0 for any other message.     */
+int
+    node_transport_event (zsock_t *monitor);
+
+/* ------------------------------------------------------------------------
    Close and forget the DEALER to the member with box key box_pk. Returns
    0, or -1 if there was none. Pointers to that socket become invalid.     */
 int
