@@ -18,7 +18,8 @@
       its public key has a cert in cert_dir, which holds one public cert
       per member of the roster in force. The actor is started before any
       socket exists: a libzmq CURVE server with no ZAP handler admits
-      every client (fail-open).
+      every client (fail-open). (Test builds that break this on purpose:
+      node_transport.c, "Fault injection".)
    2. node_transport_sender. Every received message's "User-Id" (the
       client's key, Z85, set by ZAP) is looked up in the roster in force.
       libzmq keeps established connections open after a ZAP change, so
