@@ -526,7 +526,10 @@ static void
 s_on_monitor (node_repl_t *self, repl_peer_t *peer)
 {
     int event = node_transport_event (peer->monitor);
-    if (event == NODE_TRANSPORT_DOWN) {
+    //  A connection that never passed its handshake (refused, or not
+    //  CURVE) is no lost link: libzmq just tries again.
+    if (event == NODE_TRANSPORT_DOWN && peer->out_up) {
+        peer->out_up = false;
         if (peer->out_ready || peer->in_ready)
             REPL_LOG (self, REPL_INFO, "peer %s: connection lost",
                       peer->member.card.name);
@@ -534,10 +537,12 @@ s_on_monitor (node_repl_t *self, repl_peer_t *peer)
         peer->in_ready = false;
         s_peer_restart_out (self, peer);
     }
-    else if (event == NODE_TRANSPORT_UP && !peer->out_ready
-             && !peer->out_hello_sent
-             && repl_now () >= peer->out_pause_until)
-        s_send_hello_out (self, peer);
+    else if (event == NODE_TRANSPORT_UP) {
+        peer->out_up = true;
+        if (!peer->out_ready && !peer->out_hello_sent
+            && repl_now () >= peer->out_pause_until)
+            s_send_hello_out (self, peer);
+    }
 }
 
 void

@@ -74,6 +74,7 @@ typedef struct {
     char endpoint[KEYS_ENDPOINT_MAX + 1]; /* dialled, or ""                */
     zsock_t *dealer;     /* borrowed from the transport       */
     zsock_t *monitor;    /* the dealer's connection events    */
+    bool out_up;         /* its connection passed a handshake */
     repl_stats_t *stats; /* borrowed from self->stats         */
     //  Out: our DEALER.
     bool out_ready;
