@@ -669,10 +669,35 @@ repl_fetch_payloads (node_repl_t *self)
             req->sent_ms = m.now;
             req->count = 0;
             req->ranges = NULL;
+            REPL_LOG (self, REPL_DEBUG, "peer %s: asked for %zu payloads",
+                      peer->member.card.name, m.count);
+        }
+        else {
+            //  Not sent (no connection, or a full pipe): not asked.
+            REPL_LOG (self, REPL_DEBUG, "peer %s: could not ask for %zu "
+                      "payloads", peer->member.card.name, m.count);
+            repl_wanted_forget_peer (self, peer);
         }
     }
     free (m.ids);
     self->wanted_dirty = false;
+}
+
+//  peer's PAYLOADS request was lost: the send failed, its session
+//  restarted (which drops outstanding requests) or it answered "busy".
+//  Forget that peer was asked, so that the payloads are asked of it again
+//  at the next round (its session ready again, or the next anti-entropy
+//  HEADS) instead of after NODE_REPL_PAYLOAD_RETRY_MS: it may well be the
+//  only other member of the audience (DESIGN §5.4).
+void
+repl_wanted_forget_peer (node_repl_t *self, repl_peer_t *peer)
+{
+    size_t bit = (size_t) (peer - self->peers);
+    if (bit >= sizeof ((repl_wanted_t *) NULL)->asked * 8)
+        return;
+    for (repl_wanted_t *w = zhashx_first (self->wanted); w;
+         w = zhashx_next (self->wanted))
+        w->asked[bit / 8] &= (uint8_t) ~(1u << (bit % 8));
 }
 
 //  Forget payloads asked for long ago, so they may be asked again and the
