@@ -364,6 +364,19 @@ fail:
     return NULL;
 }
 
+/* ------------------------------------------------------------------------
+   Close a DEALER and its monitor: the monitor is stopped first, so that
+   libzmq's closing socket has no event left to deliver to a PAIR that is
+   gone.                                                                    */
+static void
+s_dealer_close (s_dealer_t *dealer)
+{
+    if (dealer->sock && dealer->monitor)
+        zmq_socket_monitor (zsock_resolve (dealer->sock), NULL, 0);
+    zsock_destroy (&dealer->monitor);
+    zsock_destroy (&dealer->sock);
+}
+
 void
 node_transport_destroy (node_transport_t **self_p)
 {
@@ -371,10 +384,8 @@ node_transport_destroy (node_transport_t **self_p)
     node_transport_t *self = *self_p;
     if (!self)
         return;
-    for (size_t i = 0; i < self->dealer_count; i++) {
-        zsock_destroy (&self->dealers[i].sock);
-        zsock_destroy (&self->dealers[i].monitor);
-    }
+    for (size_t i = 0; i < self->dealer_count; i++)
+        s_dealer_close (&self->dealers[i]);
     zsock_destroy (&self->router);
     //  Last: no CURVE socket of ours outlives the ZAP handler.
     zactor_destroy (&self->auth);
@@ -529,8 +540,7 @@ node_transport_disconnect (node_transport_t *self, const uint8_t *box_pk)
     s_dealer_t *dealer = s_dealer_find (self, box_pk);
     if (!dealer)
         return -1;
-    zsock_destroy (&dealer->sock);
-    zsock_destroy (&dealer->monitor);
+    s_dealer_close (dealer);
     //  Keep the array dense: move the last one into the hole.
     *dealer = self->dealers[--self->dealer_count];
     return 0;
