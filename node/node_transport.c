@@ -52,6 +52,10 @@ struct _node_transport_t {
 
 static void
 s_err (char *err, size_t errlen, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
+static void
+s_err (char *err, size_t errlen, const char *fmt, ...)
 {
     if (!err || errlen == 0)
         return;
@@ -184,16 +188,14 @@ s_dir_write (const char *dir, const keys_member_t *members, size_t n,
             s_err (err, errlen, "cannot inspect %s/%s", dir, entry->d_name);
             result = -1;
         }
-        else
-        if (S_ISDIR (st.st_mode)) {
+        else if (S_ISDIR (st.st_mode)) {
             //  zauth loads certs from subdirectories too: we cannot vouch
             //  for them, so refuse rather than admit unknown keys.
             s_err (err, errlen, "cert directory %s holds a subdirectory "
                    "'%s'; remove it", dir, entry->d_name);
             result = -1;
         }
-        else
-        if ((!wanted || !S_ISREG (st.st_mode)) && unlink (path) != 0) {
+        else if ((!wanted || !S_ISREG (st.st_mode)) && unlink (path) != 0) {
             s_err (err, errlen, "cannot remove stale %s: %s", path,
                    strerror (errno));
             result = -1;
