@@ -335,7 +335,9 @@ s_take (s_parser_t *p, const char *field, const char **value, size_t *len)
 static void
 s_next_line (s_parser_t *p)
 {
-    p->cursor = memchr (p->cursor, '\n', (size_t) (p->end - p->cursor)) + 1;
+    p->cursor = (const char *) memchr (p->cursor, '\n',
+                                       (size_t) (p->end - p->cursor))
+                + 1;
     p->line++;
 }
 
