@@ -375,12 +375,13 @@ main (int argc, char *argv[])
             s_batch = (size_t) batch;
         }
         else if (!strcmp (argv[i], "--runs") && i + 1 < argc) {
-            b.runs = atoi (argv[++i]);
-            if (b.runs < 1 || b.runs > MAX_RUNS) {
+            long runs = strtol (argv[++i], NULL, 10);
+            if (runs < 1 || runs > MAX_RUNS) {
                 fprintf (stderr, "bench_store: --runs takes 1..%d\n",
                          MAX_RUNS);
                 return 2;
             }
+            b.runs = (int) runs;
         }
         else {
             fprintf (stderr,
