@@ -364,6 +364,9 @@ tool_format_time (uint64_t ms, char out[TOOL_TIME_LEN])
         return;
     }
     char date[24];
-    strftime (date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (strftime (date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
+        snprintf (out, TOOL_TIME_LEN, "?");
+        return;
+    }
     snprintf (out, TOOL_TIME_LEN, "%s.%03uZ", date, (unsigned) (ms % 1000));
 }
