@@ -319,7 +319,7 @@ proto_seal_test (bool verbose)
 {
     printf (" * proto_seal: ");
     fflush (stdout);
-    assert (PROTO_SEAL_SLOT_BYTES == 112);
+    static_assert (PROTO_SEAL_SLOT_BYTES == 112, "slot size");
     assert (proto_seal_size (1, 1) == 5 + 112 + 24 + 4 + 1 + 16);
 
     /* Author A seals to itself and B, C; D is a member left out. */
