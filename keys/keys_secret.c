@@ -210,6 +210,7 @@ s_record_key (uint8_t key[S_KEY_BYTES], const uint8_t *record,
     sodium_memzero (key, S_KEY_BYTES);
     if (record[S_OFF_KDF] == S_KDF_NONE)
         return 0;
+    assert (passphrase);    /* callers refuse a sealed record without one */
     return crypto_pwhash (key, S_KEY_BYTES, passphrase, strlen (passphrase),
                           record + S_OFF_SALT,
                           proto_get_u64 (record + S_OFF_OPSLIMIT),
