@@ -461,7 +461,7 @@ keys_card_load (keys_card_t *self, const char *path, char *err, size_t errlen)
     }
     size_t len = fread (text, 1, sizeof text, file);
     bool failed = ferror (file);
-    fclose (file);
+    (void) fclose (file);
     if (failed) {
         keys_io_error (err, errlen, "cannot read %s", path);
         return -1;
@@ -816,7 +816,7 @@ keys_card_test (bool verbose)
     FILE *file = fopen (bad, "w");
     assert (file);
     fputs (buf, file);
-    fclose (file);
+    assert (fclose (file) == 0);
     assert (keys_card_load (&parsed, bad, err, sizeof err) == -1);
     assert (strstr (err, "bad.card: line 3: unknown sector \"telcom\""));
     unlink (bad);

@@ -805,7 +805,7 @@ keys_notice_test (bool verbose)
     FILE *file = fopen (path, "a");
     assert (file);
     fputs ("ceptoar-revocation: 1\nname: X\n\n", file);
-    fclose (file);
+    assert (fclose (file) == 0);
     keys_notice_set_t *damaged = keys_notice_set_new ();
     assert (keys_notice_set_load (damaged, path, err, sizeof err) == -1);
     assert (strstr (err, "notice 4"));

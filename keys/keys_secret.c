@@ -556,7 +556,7 @@ s_read_file (const char *path, char *buf, size_t cap)
     FILE *file = fopen (path, "rb");
     assert (file);
     size_t len = fread (buf, 1, cap, file);
-    fclose (file);
+    (void) fclose (file);
     return len;
 }
 

@@ -641,13 +641,13 @@ keys_transcript_load (const char *path, keys_transcript_t **out, char *err,
     }
     char *text = malloc (KEYS_TRANSCRIPT_MAX_BYTES + 1);
     if (!text) {
-        fclose (file);
+        (void) fclose (file);
         keys_io_error (err, errlen, "out of memory");
         return KEYS_TRANSCRIPT_IO;
     }
     size_t len = fread (text, 1, KEYS_TRANSCRIPT_MAX_BYTES + 1, file);
     bool failed = ferror (file);
-    fclose (file);
+    (void) fclose (file);
     int rc = 0;
     char reason[512];
     if (failed) {
@@ -1081,7 +1081,7 @@ keys_transcript_hash_file (const char *path, uint8_t out[PROTO_HASH_BYTES])
     while ((n = fread (buffer, 1, sizeof buffer, file)) > 0)
         crypto_generichash_update (&state, buffer, n);
     int failed = ferror (file);
-    fclose (file);
+    (void) fclose (file);
     if (failed) {
         errno = EIO;
         return -1;
@@ -1135,8 +1135,9 @@ s_test_write (const char *path, const char *text, size_t len)
 {
     FILE *file = fopen (path, "wb");
     assert (file);
-    assert (fwrite (text, 1, len, file) == len);
-    assert (fclose (file) == 0);
+    size_t wrote = fwrite (text, 1, len, file);
+    int closed = fclose (file);
+    assert (wrote == len && closed == 0);
 }
 
 //  Parse and verify; expect the first bad record at bad (0: valid).
@@ -1175,7 +1176,7 @@ s_test_read (const char *path, size_t *len)
     assert (text);
     *len = fread (text, 1, KEYS_TRANSCRIPT_MAX_BYTES, file);
     text[*len] = 0;
-    fclose (file);
+    (void) fclose (file);
     return text;
 }
 

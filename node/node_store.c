@@ -779,7 +779,7 @@ s_map_find (node_store_t *self, void **addr, size_t *len)
             rc = 0;
         }
     }
-    fclose (maps);
+    (void) fclose (maps);
     return rc;
 }
 

@@ -654,7 +654,7 @@ node_transport_test (bool verbose)
     char *stale = zsys_sprintf ("%s/stale.cert", cert_dir);
     FILE *file = fopen (stale, "w");
     assert (file);
-    fclose (file);
+    assert (fclose (file) == 0);
 
     char err[256] = "";
     node_transport_t *t = node_transport_new (roster1, kb, cert_dir, err,
@@ -783,7 +783,7 @@ node_transport_test (bool verbose)
     char *blocker = zsys_sprintf ("%s/file", scratch);
     file = fopen (blocker, "w");
     assert (file);
-    fclose (file);
+    assert (fclose (file) == 0);
     char *bad_dir = zsys_sprintf ("%s/certs", blocker);
     err[0] = 0;
     t = node_transport_new (roster1, kb, bad_dir, err, sizeof err);

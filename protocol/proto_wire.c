@@ -1965,7 +1965,7 @@ s_test_spec (bool verbose)
     assert (text);
     while ((got = fread (text + len, 1, cap - len, file)) > 0)
         len += got;
-    fclose (file);
+    (void) fclose (file);
     assert (len < cap);
     text[len] = '\0';
     char *start = strstr (text, "\n## 13. ");

@@ -2221,7 +2221,7 @@ s_destroy (s_hostile_t **self_p)
         return;
     s_disconnect (self);
     if (self->dump)
-        fclose (self->dump);
+        (void) fclose (self->dump);     //  s_dump_frame flushed each frame
     keys_roster_destroy (&self->roster);
     keys_secret_destroy (&self->key);
     free (self);

@@ -87,7 +87,7 @@ s_load (s_vector_t *v, const char *dir, const char *name)
             assert (v->text);
         }
     }
-    fclose (f);
+    (void) fclose (f);
     v->text[len] = '\0';
     char *line = v->text;
     while (*line) {
