@@ -85,7 +85,7 @@ proto_seal (const uint8_t *plain, size_t len,
         return 0;
 
     /* Slots go in ascending key order: sort an index, refuse repeats. */
-    uint8_t order[PROTO_SEAL_MAX_RECIPIENTS];
+    uint8_t order[PROTO_SEAL_MAX_RECIPIENTS] = { 0 };
     for (size_t i = 0; i < n; i++) {
         size_t at = i;
         while (at > 0

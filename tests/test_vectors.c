@@ -875,7 +875,7 @@ test_vectors_test (bool verbose)
         assert (handle);
         abort ();
     }
-    char *names[S_FILES_MAX];
+    char *names[S_FILES_MAX] = { NULL };
     size_t count = 0;
     struct dirent *entry;
     while ((entry = readdir (handle))) {

@@ -423,9 +423,9 @@ main (int argc, char *argv[])
     //  The machine may be shared: each store figure is paired with a raw
     //  Ed25519 figure measured just before it, and the target is checked
     //  on the median of the per-run ratios.
-    char dir[600];
-    double signs[MAX_RUNS], verifies[2 * MAX_RUNS], rates[MAX_RUNS];
-    double ratios[MAX_RUNS];
+    char dir[600] = "";
+    double signs[MAX_RUNS] = { 0 }, verifies[2 * MAX_RUNS] = { 0 };
+    double rates[MAX_RUNS] = { 0 }, ratios[MAX_RUNS] = { 0 };
     for (int r = 0; r < b.runs; r++) {
         signs[r] = s_raw_rate (b.sign_n, false);
         s_store_dir (&b, dir, sizeof dir, "post");
@@ -443,8 +443,8 @@ main (int argc, char *argv[])
     node_store_destroy (&store);
     double per_entry = (double) bytes / (double) entries;
 
-    char ldir[600];
-    double p50s[MAX_RUNS], p99s[MAX_RUNS];
+    char ldir[600] = "";
+    double p50s[MAX_RUNS] = { 0 }, p99s[MAX_RUNS] = { 0 };
     for (int r = 0; r < b.runs; r++) {
         s_store_dir (&b, ldir, sizeof ldir, "latency");
         s_post_latency (&b, &f, ldir, &p50s[r], &p99s[r]);
@@ -470,7 +470,7 @@ main (int argc, char *argv[])
     size_t *peer_lens = malloc (b.post_n * sizeof *peer_lens);
     assert (peer_stubs && peer_lens);
     s_peer_chain (&f, peer_stubs, peer_lens, b.post_n);
-    char adir[600];
+    char adir[600] = "";
     for (int r = 0; r < b.runs; r++) {
         double v = s_raw_rate (b.verify_n, true);
         s_store_dir (&b, adir, sizeof adir, "append");
