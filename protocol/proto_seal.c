@@ -374,6 +374,7 @@ proto_seal_test (bool verbose)
                 == 0);
         assert (out_len == plain_len && !memcmp (out, plain, plain_len));
         /* Exactly enough room is enough; one byte less is not. */
+        /* NOLINTNEXTLINE(readability-suspicious-call-argument) */
         assert (s_open (sealed, size, a.sign_pk, all[i], out, plain_len,
                         &out_len)
                 == 0);
