@@ -26,7 +26,7 @@
 # command covers).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-root=$(pwd)
+root=$(pwd -P)
 build=${STATIC_BUILD:-build-static}
 jobs=${STATIC_JOBS:-$(nproc)}
 tidy=${CLANG_TIDY:-clang-tidy}
@@ -79,7 +79,7 @@ fi
 # built by hand (its header) but is still our code. Every C file must be
 # covered: a new one outside the build has to be added here.
 python3 - "$build/compile_commands.json" "$work" "$root" "$@" <<'PY' || exit 2
-import json, os, subprocess, sys
+import json, os, sys
 src, work, root, only = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
 seen, out = set(), []
 for cmd in json.load(open(src)):
