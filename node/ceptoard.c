@@ -27,9 +27,9 @@ static const char *s_usage =
     "\n"
     "Runs the node in NODEDIR (made by 'ceptoar init') in the foreground\n"
     "until SIGINT or SIGTERM. Logs go to standard error, or to syslog with\n"
-    "--syslog. The node's key is opened once at start: give its passphrase\n"
-    "with --passphrase-file FILE, or node/passphrase-file in ceptoard.cfg\n"
-    "(an unencrypted key needs neither).\n"
+    "--syslog. The node's key is opened once at start: its passphrase is\n"
+    "the first line of --passphrase-file FILE, or typed at the terminal if\n"
+    "standard input is one (an unencrypted key needs neither).\n"
     "\n"
     "exit status: 0 clean shutdown, 1 refused to start (key not in the\n"
     "roster, wrong passphrase), 2 usage or I/O error (already running, ...)\n";

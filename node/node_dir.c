@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "node_config.h"
 #include "node_dir.h"
 
 struct _node_dir_t {
@@ -337,46 +338,44 @@ node_dir_open (const char *dir, char *err, size_t errlen)
         goto fail;
     }
     self->path = strdup (dir);
-    config = zconfig_load (config_path);
-    if (!config) {
+    //  Every value checked once, here: later readers of the tree (the
+    //  replication actor) get values within the documented limits.
+    char reason[256];
+    int loaded = node_config_load (config_path, &config, reason,
+                                   sizeof reason);
+    if (loaded == NODE_CONFIG_IO) {
         s_err (err, errlen,
                "'%s' is not a node directory (no readable %s): create one "
                "with 'ceptoar init'", dir, NODE_DIR_CONFIG);
         goto fail;
     }
-    const char *name = zconfig_get (config, "node/name", NULL);
-    const char *pk_hex = zconfig_get (config, "node/sign-key", NULL);
-    if (!name || !pk_hex
-        || proto_hex_decode (self->self_pk, PROTO_PK_BYTES, pk_hex) != 0) {
-        s_err (err, errlen,
-               "%s: node/name and node/sign-key (64 hex) are required",
-               config_path);
+    node_config_t values;
+    if (loaded != 0
+        || node_config_check (config, &values, reason, sizeof reason) != 0) {
+        s_err (err, errlen, "%s: %s", config_path, reason);
         goto fail;
     }
-    self->name = strdup (name);
-    self->key_path = s_config_path (
-        dir, zconfig_get (config, "node/key-file", NODE_DIR_KEY));
-    roster_path = s_config_path (
-        dir, zconfig_get (config, "node/roster-file", NODE_DIR_ROSTER));
+    memcpy (self->self_pk, values.sign_pk, PROTO_PK_BYTES);
+    self->name = strdup (values.name);
+    self->key_path = s_config_path (dir, values.key_file);
+    roster_path = s_config_path (dir, values.roster_file);
     store_path = s_join (dir, NODE_DIR_STORE);
     if (!self->path || !self->name || !self->key_path || !roster_path
         || !store_path) {
         s_err (err, errlen, "out of memory");
         goto fail;
     }
-    char reason[256];
     self->roster = keys_roster_load (roster_path, reason, sizeof reason);
     if (!self->roster) {
         s_err (err, errlen, "cannot load the roster '%s': %s", roster_path,
                reason);
         goto fail;
     }
-    const char *pinned_hex = zconfig_get (config, "node/roster-hash", NULL);
-    uint8_t pinned[PROTO_HASH_BYTES], actual[PROTO_HASH_BYTES];
-    if (!pinned_hex
-        || proto_hex_decode (pinned, PROTO_HASH_BYTES, pinned_hex) != 0
+    uint8_t actual[PROTO_HASH_BYTES];
+    if (!values.has_roster_hash
         || keys_roster_hash (self->roster, actual) != 0
-        || sodium_memcmp (pinned, actual, PROTO_HASH_BYTES) != 0) {
+        || sodium_memcmp (values.roster_hash, actual, PROTO_HASH_BYTES)
+               != 0) {
         s_err (err, errlen,
                "the roster '%s' is not the one this node verified "
                "(node/roster-hash in %s): it was edited or replaced; restore "
@@ -414,11 +413,8 @@ node_dir_open (const char *dir, char *err, size_t errlen)
                "empty store would fork this node's chain)", store_path);
         goto fail;
     }
-    size_t map_size = strtoul (
-        zconfig_get (config, "store/map-size", "0"), NULL, 10);
-    size_t max_map = strtoul (
-        zconfig_get (config, "store/max-map-size", "0"), NULL, 10);
-    self->store = node_store_open (store_path, map_size, max_map, err,
+    self->store = node_store_open (store_path, (size_t) values.map_size,
+                                   (size_t) values.max_map_size, err,
                                    errlen);
     if (!self->store)
         goto fail;

@@ -200,6 +200,13 @@ s_peer_restart_out (node_repl_t *self, repl_peer_t *peer)
     peer->out_recv_seq = 0;
     peer->out_epoch++;
     peer->replies_pending = 0;
+    //  The requests dropped here are never answered: payloads asked in
+    //  them are to be asked again (of this peer too, once it is back).
+    for (size_t i = 0; i < peer->nreq; i++)
+        if (peer->req[i].type == PROTO_WIRE_PAYLOADS) {
+            repl_wanted_forget_peer (self, peer);
+            break;
+        }
     s_requests_clear (peer);
     repl_inflight_release (self, peer);
     s_send_hello_out (self, peer);
@@ -459,6 +466,9 @@ s_on_dealer_frame (node_repl_t *self, repl_peer_t *peer, const uint8_t *data,
         //  before it may still be in the verification pool).
         size_t k = peer->replies_pending;
         if (peer->nreq > k && peer->out_ready) {
+            if (code == PROTO_WIRE_ERR_BUSY
+                && peer->req[k].type == PROTO_WIRE_PAYLOADS)
+                repl_wanted_forget_peer (self, peer);
             free (peer->req[k].ranges);
             memmove (&peer->req[k], &peer->req[k + 1],
                      (peer->nreq - k - 1) * sizeof peer->req[0]);
@@ -503,6 +513,38 @@ s_on_dealer_frame (node_repl_t *self, repl_peer_t *peer, const uint8_t *data,
 //  --------------------------------------------------------------------------
 //  Sockets
 
+//  Our DEALER's connection to peer completed a handshake or was lost (the
+//  heartbeats noticed: NODE_TRANSPORT_HEARTBEAT_IVL + _TIMEOUT). A lost
+//  connection ends both sessions with the peer: ours (its requests are
+//  never answered; HELLO is retried until a new connection takes it,
+//  13.7), and, presumed lost on the same path, the peer's on our ROUTER
+//  (a frame on it that is not HELLO gets ERROR 102, and the peer
+//  restarts). So `peers` shows the peer down, not a session that cannot
+//  carry anything. A new connection gets HELLO at once, unless the retry
+//  in node_repl_tick sent it already.
+static void
+s_on_monitor (node_repl_t *self, repl_peer_t *peer)
+{
+    int event = node_transport_event (peer->monitor);
+    //  A connection that never passed its handshake (refused, or not
+    //  CURVE) is no lost link: libzmq just tries again.
+    if (event == NODE_TRANSPORT_DOWN && peer->out_up) {
+        peer->out_up = false;
+        if (peer->out_ready || peer->in_ready)
+            REPL_LOG (self, REPL_INFO, "peer %s: connection lost",
+                      peer->member.card.name);
+        peer->in_hello = false;
+        peer->in_ready = false;
+        s_peer_restart_out (self, peer);
+    }
+    else if (event == NODE_TRANSPORT_UP) {
+        peer->out_up = true;
+        if (!peer->out_ready && !peer->out_hello_sent
+            && repl_now () >= peer->out_pause_until)
+            s_send_hello_out (self, peer);
+    }
+}
+
 void
 node_repl_handle (node_repl_t *self, zsock_t *sock)
 {
@@ -511,6 +553,11 @@ node_repl_handle (node_repl_t *self, zsock_t *sock)
     //  and sessions restart; read nothing more from the old ones.
     if (!self->transport || self->switch_pending)
         return;
+    for (size_t i = 0; i < self->peer_count; i++)
+        if (self->peers[i].monitor == sock) {
+            s_on_monitor (self, &self->peers[i]);
+            return;
+        }
     zsock_t *router = node_transport_router (self->transport);
     for (int n = 0; n < NODE_REPL_PER_WAKE
                     && (zsock_events (sock) & ZMQ_POLLIN);
@@ -598,6 +645,9 @@ node_repl_sockets (node_repl_t *self, zsock_t **socks, size_t cap)
     for (size_t i = 0; i < self->peer_count && n < cap; i++)
         if (self->peers[i].dealer)
             socks[n++] = self->peers[i].dealer;
+    for (size_t i = 0; i < self->peer_count && n < cap; i++)
+        if (self->peers[i].monitor)
+            socks[n++] = self->peers[i].monitor;
     return n;
 }
 
@@ -620,6 +670,8 @@ s_teardown (node_repl_t *self)
     free (self->author_pk);
     free (self->author_closed);
     self->author_closed = NULL;
+    free (self->author_deferred_until);
+    self->author_deferred_until = NULL;
     self->inflight_peer = NULL;
     self->inflight_upto = NULL;
     self->author_pk = NULL;
@@ -694,8 +746,10 @@ s_build (node_repl_t *self, char *err, size_t errlen)
     self->inflight_upto = calloc (n + retired, sizeof (uint64_t));
     self->author_pk = malloc ((n + retired) * PROTO_PK_BYTES);
     self->author_closed = calloc (n + retired, sizeof (bool));
+    self->author_deferred_until = calloc (n + retired, sizeof (uint64_t));
     assert (self->peers && self->inflight_peer && self->inflight_upto
-            && self->author_pk && self->author_closed);
+            && self->author_pk && self->author_closed
+            && self->author_deferred_until);
     self->author_count = 0;
     for (size_t a = 0; a < n + retired; a++) {
         const uint8_t *pk
@@ -718,6 +772,8 @@ s_build (node_repl_t *self, char *err, size_t errlen)
             snprintf (peer->endpoint, sizeof peer->endpoint, "%s", endpoint);
             peer->dealer = node_transport_connect (self->transport, m,
                                                    endpoint);
+            peer->monitor = node_transport_monitor (self->transport,
+                                                    m->card.box_pk);
             if (!peer->dealer)
                 REPL_LOG (self, REPL_WARNING, "peer %s: cannot connect to %s",
                        m->card.name, endpoint);

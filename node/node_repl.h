@@ -49,6 +49,7 @@ typedef struct _node_repl_t node_repl_t;
 #define NODE_REPL_PAYLOAD_RETRY_MS (10 * 60 * 1000) /* ask a peer again     */
 #define NODE_REPL_PEERS_FILE_MS 5000    /* peers.json rewritten every        */
 #define NODE_REPL_VERIFY_THREADS 2      /* signature checks beside the actor */
+#define NODE_REPL_SOCKETS_MAX (1 + 2 * KEYS_ROSTER_MAX_MEMBERS) /* polled    */
 
 /* ------------------------------------------------------------------------
    Start replication for the node (borrowed: must outlive the engine) with
@@ -75,9 +76,10 @@ void
     node_repl_destroy (node_repl_t **self_p);
 
 /* ------------------------------------------------------------------------
-   The sockets to poll for input right now (ROUTER first, then DEALERs),
-   at most cap. The list changes after a roster switch; ask again before
-   every poll. Returns the count.                                           */
+   The sockets to poll for input right now (ROUTER first, then DEALERs,
+   then the DEALERs' monitors), at most cap (NODE_REPL_SOCKETS_MAX is
+   always enough). The list changes after a roster switch; ask again
+   before every poll. Returns the count.                                    */
 size_t
     node_repl_sockets (node_repl_t *self, zsock_t **socks, size_t cap);
 

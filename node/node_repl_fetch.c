@@ -196,6 +196,41 @@ s_close_author (node_repl_t *self, const node_append_t *item)
             self->author_closed[a] = true;
 }
 
+//  item is stamped more than the allowed skew ahead of our clock: not
+//  stored (docs/protocol.md 5.6). Whose clock is wrong cannot be told
+//  from here, so it is no violation: the author is not asked for again
+//  until the entry's time is within the skew, and the log says how far
+//  ahead it was (once per deferral), so operators can compare clocks.
+static void
+s_defer_author (node_repl_t *self, repl_peer_t *peer,
+                const node_append_t *item)
+{
+    proto_header_t h;
+    uint8_t sig[PROTO_SIG_BYTES];
+    if (proto_stub_decode (&h, sig, item->stub, item->stub_len) != PROTO_OK)
+        return;
+    uint64_t now = proto_now_ms ();
+    uint64_t until = h.timestamp_ms - PROTO_CLOCK_SKEW_MAX_MS;
+    for (size_t a = 0; a < self->author_count; a++) {
+        if (memcmp (self->author_pk[a], h.author, PROTO_PK_BYTES))
+            continue;
+        if (self->author_deferred_until[a] < until) {
+            const keys_member_t *m = keys_roster_member_by_key (self->roster,
+                                                                h.author);
+            REPL_LOG (self, REPL_WARNING,
+                      "clock: %s's entry seq %" PRIu64 " (from %s) is "
+                      "stamped %" PRIu64 " s ahead of this node's clock, "
+                      "more than the %llu min allowed: deferred until then; "
+                      "if most authors are ahead, this node's clock is "
+                      "behind",
+                      m ? m->card.name : "a former member", h.seq,
+                      peer->member.card.name, (h.timestamp_ms - now) / 1000,
+                      (unsigned long long) (PROTO_CLOCK_SKEW_MAX_MS / 60000));
+            self->author_deferred_until[a] = until;
+        }
+    }
+}
+
 //  Store a verified job and count what happened against the peer (NULL if
 //  it left the roster meanwhile: the entries are still good to keep).
 static void
@@ -252,6 +287,19 @@ s_store_job (node_repl_t *self, repl_peer_t *peer, s_job_t *job)
             break;
         case PROTO_REJECT_FROZEN:
         case PROTO_REJECT_RETRACTED:
+            break;
+        case PROTO_REJECT_TIME_AHEAD:
+            repl_count (self, peer, r);
+            s_defer_author (self, peer, &items[i]);
+            break;
+        case PROTO_REJECT_TIME_ORDER:
+            //  Stamped far before the entry it follows: its author's node
+            //  never signs that (5.6). Nothing later in the chain can
+            //  follow it here.
+            repl_violation (self, peer, r, "an entry stamped before the one "
+                                           "it follows, beyond the allowed "
+                                           "clock skew");
+            s_close_author (self, &items[i]);
             break;
         case PROTO_REJECT_KEY_RETIRED:
             //  The peer holds it rightly (it stored it before the key was
@@ -474,6 +522,7 @@ repl_plan (node_repl_t *self)
     }
     repl_range_t ranges[REPL_RANGES_MAX];
     int64_t now = repl_now ();
+    uint64_t wall_now = proto_now_ms ();
     //  Start at a different peer each time, so load spreads.
     size_t start = self->plan_start++;
     for (size_t k = 0; k < self->peer_count; k++) {
@@ -485,7 +534,8 @@ repl_plan (node_repl_t *self)
             for (size_t a = 0; a < authors && count < REPL_RANGES_MAX
                                && budget > 0;
                  a++) {
-                if (frozen[a] || self->author_closed[a])
+                if (frozen[a] || self->author_closed[a]
+                    || self->author_deferred_until[a] > wall_now)
                     continue;
                 int owner = self->inflight_peer[a];
                 if (owner >= 0 && (size_t) owner != p)
@@ -619,10 +669,35 @@ repl_fetch_payloads (node_repl_t *self)
             req->sent_ms = m.now;
             req->count = 0;
             req->ranges = NULL;
+            REPL_LOG (self, REPL_DEBUG, "peer %s: asked for %zu payloads",
+                      peer->member.card.name, m.count);
+        }
+        else {
+            //  Not sent (no connection, or a full pipe): not asked.
+            REPL_LOG (self, REPL_DEBUG, "peer %s: could not ask for %zu "
+                      "payloads", peer->member.card.name, m.count);
+            repl_wanted_forget_peer (self, peer);
         }
     }
     free (m.ids);
     self->wanted_dirty = false;
+}
+
+//  peer's PAYLOADS request was lost: the send failed, its session
+//  restarted (which drops outstanding requests) or it answered "busy".
+//  Forget that peer was asked, so that the payloads are asked of it again
+//  at the next round (its session ready again, or the next anti-entropy
+//  HEADS) instead of after NODE_REPL_PAYLOAD_RETRY_MS: it may well be the
+//  only other member of the audience (DESIGN §5.4).
+void
+repl_wanted_forget_peer (node_repl_t *self, repl_peer_t *peer)
+{
+    size_t bit = (size_t) (peer - self->peers);
+    if (bit >= sizeof ((repl_wanted_t *) NULL)->asked * 8)
+        return;
+    for (repl_wanted_t *w = zhashx_first (self->wanted); w;
+         w = zhashx_next (self->wanted))
+        w->asked[bit / 8] &= (uint8_t) ~(1u << (bit % 8));
 }
 
 //  Forget payloads asked for long ago, so they may be asked again and the

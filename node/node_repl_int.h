@@ -73,6 +73,8 @@ typedef struct {
     keys_member_t member; /* copy from the roster in force     */
     char endpoint[KEYS_ENDPOINT_MAX + 1]; /* dialled, or ""                */
     zsock_t *dealer;     /* borrowed from the transport       */
+    zsock_t *monitor;    /* the dealer's connection events    */
+    bool out_up;         /* its connection passed a handshake */
     repl_stats_t *stats; /* borrowed from self->stats         */
     //  Out: our DEALER.
     bool out_ready;
@@ -133,6 +135,9 @@ struct _node_repl_t {
     bool *author_closed; /* a retired key's chain ended here: an entry
                             past its retirement was refused, so nothing
                             later can follow; not asked for again         */
+    uint64_t *author_deferred_until; /* wall clock ms: an entry stamped
+                            too far ahead of our clock was deferred; not
+                            asked for until it is within the skew (5.6)   */
     size_t author_count;
     zhashx_t *wanted; /* id hex -> repl_wanted_t              */
     proto_wire_writer_t *writer;
@@ -225,6 +230,7 @@ void repl_on_heads (node_repl_t *self, repl_peer_t *peer,
 void repl_plan (node_repl_t *self);
 void repl_wanted_expire (node_repl_t *self);
 void repl_wanted_free (void **item_p);
+void repl_wanted_forget_peer (node_repl_t *self, repl_peer_t *peer);
 
 /* node_repl_receipt.c */
 void repl_receipts_soon (node_repl_t *self);

@@ -350,8 +350,8 @@ node_server_actor (zsock_t *pipe, void *args)
     zsys_info ("%s: serving %s", node_dir_name (self->node), self->endpoint);
     //  One poll over the pipe, the control socket and replication's
     //  sockets, which change when the roster does: rebuilt every round.
-    zsock_t *socks[2 + 1 + KEYS_ROSTER_MAX_MEMBERS];
-    zmq_pollitem_t items[2 + 1 + KEYS_ROSTER_MAX_MEMBERS + 1];
+    zsock_t *socks[2 + NODE_REPL_SOCKETS_MAX];
+    zmq_pollitem_t items[2 + NODE_REPL_SOCKETS_MAX + 1];
     bool running = true;
     int timeout = self->repl ? node_repl_tick (self->repl) : -1;
     while (running) {

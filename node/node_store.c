@@ -1888,6 +1888,29 @@ s_post_header (proto_header_t *h, const keys_secret_t *key,
     memset (h->payload_hash, 0, PROTO_HASH_BYTES);
 }
 
+//  The author timestamp of head's entry (the chain's last), loaded into
+//  scratch. Returns an LMDB code.
+static int
+s_head_time (node_store_t *self, MDB_txn *txn, const s_head_t *head,
+             s_entry_t *scratch, uint64_t *timestamp_ms)
+{
+    int rc = s_load (self, txn, head->row, scratch, false, false);
+    if (rc == MDB_NOTFOUND)
+        rc = MDB_CORRUPTED;       /* a head's row is always in the log      */
+    if (rc == 0)
+        *timestamp_ms = scratch->ne.header.timestamp_ms;
+    return rc;
+}
+
+//  The clock policy's order rule (docs/protocol.md 5.6): an entry may be
+//  stamped before the previous one of its chain by at most the allowed
+//  skew (a clock stepped back a little), never more.
+static bool
+s_time_order_ok (uint64_t timestamp_ms, uint64_t previous_ms)
+{
+    return timestamp_ms + PROTO_CLOCK_SKEW_MAX_MS >= previous_ms;
+}
+
 //  Check post p (everything but the chain) and hash its payload into prep.
 static proto_reject_t
 s_post_check_hash (node_store_t *self, const keys_secret_t *key,
@@ -1908,14 +1931,14 @@ s_post_check_hash (node_store_t *self, const keys_secret_t *key,
 //  Sign the checked post p as entry seq after prev and make its record.
 static proto_reject_t
 s_post_sign (const keys_secret_t *key, const node_post_t *p, uint64_t seq,
-             const uint8_t prev[PROTO_HASH_BYTES], uint32_t idx,
-             uint64_t stored_ms, s_prep_t *prep, s_scratch_t *x)
+             const uint8_t prev[PROTO_HASH_BYTES], uint64_t timestamp_ms,
+             uint32_t idx, uint64_t stored_ms, s_prep_t *prep, s_scratch_t *x)
 {
     proto_header_t *h = &x->h;
     s_post_header (h, key, p);
     h->seq = seq;
     memcpy (h->prev, prev, PROTO_HASH_BYTES);
-    h->timestamp_ms = p->timestamp_ms ? p->timestamp_ms : proto_now_ms ();
+    h->timestamp_ms = timestamp_ms;
     memcpy (h->payload_hash, prep->payload_hash, PROTO_HASH_BYTES);
     //  Signed here, so correct by construction: not verified again (that
     //  would halve the rate); fsck re-verifies every signature.
@@ -1936,6 +1959,7 @@ typedef struct {
     proto_reject_t reason;
     s_prep_t prep;                  /* scratch                              */
     s_scratch_t x;                  /* scratch                              */
+    s_entry_t previous;             /* scratch: the chain's last entry      */
 } s_post_op_t;
 
 static int
@@ -1955,6 +1979,10 @@ s_post_txn (node_store_t *self, MDB_txn *txn, void *arg, bool *commit)
         op->reason = PROTO_REJECT_FROZEN;
         return 0;
     }
+    uint64_t previous_ms = 0;
+    if (head.exists && head.seq > 0
+        && (rc = s_head_time (self, txn, &head, &op->previous, &previous_ms)))
+        return rc;
     if (!head.exists && (rc = s_author_new (self, txn, pk, &head)))
         return rc;
 
@@ -1962,12 +1990,25 @@ s_post_txn (node_store_t *self, MDB_txn *txn, void *arg, bool *commit)
     op->reason = PROTO_OK;
     for (size_t i = 0; i < op->n && rc == 0; i++) {
         const node_post_t *p = &op->posts[i];
+        //  Never sign what the clock policy makes peers refuse or defer
+        //  (docs/protocol.md 5.6): a clock gone back, or a stamp ahead.
+        uint64_t timestamp_ms = p->timestamp_ms ? p->timestamp_ms
+                                                : proto_now_ms ();
+        if (!s_time_order_ok (timestamp_ms, previous_ms)) {
+            op->reason = PROTO_REJECT_TIME_ORDER;
+            break;
+        }
+        if (timestamp_ms > st.now_ms + PROTO_CLOCK_SKEW_MAX_MS) {
+            op->reason = PROTO_REJECT_TIME_AHEAD;
+            break;
+        }
+        previous_ms = timestamp_ms;
         op->reason = s_post_check_hash (self, op->key, p, &op->prep,
                                         &op->x.h);
         if (op->reason == PROTO_OK)
             op->reason = s_post_sign (op->key, p, head.seq + 1, head.id,
-                                      head.idx, st.now_ms, &op->prep,
-                                      &op->x);
+                                      timestamp_ms, head.idx, st.now_ms,
+                                      &op->prep, &op->x);
         if (op->reason != PROTO_OK)
             break;
         memcpy (op->ids[i], op->prep.id, PROTO_HASH_BYTES);
@@ -2172,6 +2213,16 @@ s_append_one (node_store_t *self, MDB_txn *txn, s_wstate_t *st,
         *reason = PROTO_REJECT_CHAIN_PREV;
         return 0;
     }
+    if (head.exists && head.seq > 0) {
+        uint64_t previous_ms;
+        rc = s_head_time (self, txn, &head, &op->held, &previous_ms);
+        if (rc)
+            return rc;
+        if (!s_time_order_ok (h->timestamp_ms, previous_ms)) {
+            *reason = PROTO_REJECT_TIME_ORDER;
+            return 0;
+        }
+    }
     if (it->payload) {
         *reason = s_payload_check (self, h, it->payload, it->payload_len);
         if (*reason == PROTO_OK) {
@@ -2363,6 +2414,7 @@ node_store_append_verified (node_store_t *self, const node_append_t *items,
     }
     //  The author must be a member of the roster in force NOW (checked
     //  here, in the writer's thread, not where the signature was).
+    uint64_t now_ms = proto_now_ms ();
     for (size_t i = 0; i < n; i++) {
         if (ids)
             proto_entry_id (ids[i], items[i].stub, items[i].stub_len);
@@ -2374,6 +2426,10 @@ node_store_append_verified (node_store_t *self, const node_append_t *items,
                                     items[i].stub_len);
         if (pre[i] == PROTO_OK)
             pre[i] = s_author_check (self->roster, &op->h);
+        //  Too far ahead of our clock: deferred (docs/protocol.md 5.6).
+        if (pre[i] == PROTO_OK
+            && op->h.timestamp_ms > now_ms + PROTO_CLOCK_SKEW_MAX_MS)
+            pre[i] = PROTO_REJECT_TIME_AHEAD;
     }
     if (s_missing_refresh (self)) {
         for (size_t i = 0; i < n; i++)
@@ -3813,6 +3869,19 @@ s_test_payload (uint8_t *buf, size_t cap, const char *title, size_t body_len)
     return size;
 }
 
+//  A GREEN post to the council of payload (len bytes), stamped now.
+static node_post_t
+s_test_green_post (const uint8_t *payload, size_t len)
+{
+    node_post_t post;
+    memset (&post, 0, sizeof post);
+    post.level = PROTO_LEVEL_GREEN;
+    proto_audience_set_council (&post.audience);
+    post.payload = payload;
+    post.payload_len = len;
+    return post;
+}
+
 //  Header flags of the stubs s_test_stub makes (0 but in s_test_receipts).
 static uint8_t s_test_flags = 0;
 
@@ -3929,12 +3998,8 @@ s_post_one (node_store_t *store, const keys_secret_t *key, const char *title,
             uint64_t ts, uint8_t id[PROTO_HASH_BYTES])
 {
     uint8_t payload[1024];
-    node_post_t post;
-    memset (&post, 0, sizeof post);
-    post.level = PROTO_LEVEL_GREEN;
-    proto_audience_set_council (&post.audience);
-    post.payload = payload;
-    post.payload_len = s_test_payload (payload, sizeof payload, title, 100);
+    node_post_t post = s_test_green_post (
+        payload, s_test_payload (payload, sizeof payload, title, 100));
     post.timestamp_ms = ts;
     uint8_t ids[1][PROTO_HASH_BYTES];
     proto_reject_t r = node_store_post (store, key, &post, 1, ids);
@@ -4041,7 +4106,9 @@ s_test_post_and_read (bool verbose)
     assert (node_store_get (store, other, s_test_visit, &v)
             == NODE_STORE_NOTFOUND);
 
-    //  A batch of many entries in one call; timestamps 0 mean now.
+    //  A batch of many entries in one call; timestamps 0 mean now. The
+    //  others zigzag within the allowed clock skew, so that the times
+    //  index must order what the rows do not.
     enum { BATCH = 300 };
     node_post_t *posts = calloc (BATCH, sizeof *posts);
     uint8_t (*ids)[PROTO_HASH_BYTES] = calloc (BATCH, PROTO_HASH_BYTES);
@@ -4051,7 +4118,9 @@ s_test_post_and_read (bool verbose)
         proto_audience_set_council (&posts[i].audience);
         posts[i].payload = payload;
         posts[i].payload_len = post.payload_len;
-        posts[i].timestamp_ms = i % 2 ? 0 : 1700000000000ULL + 1000 + i;
+        posts[i].timestamp_ms = i >= BATCH - 10 ? 0
+                                : 1700000000000ULL + 1000 + i
+                                      + (i % 2 ? 60000 : 0);
     }
     assert (node_store_post (store, f.alice, posts, BATCH, ids)
             == PROTO_OK);
@@ -4139,12 +4208,7 @@ s_test_post_rejects (void)
     node_store_t *store = s_test_open (&f, S_TEST_MAP, 0);
     uint8_t payload[1024];
     size_t plen = s_test_payload (payload, sizeof payload, "x", 50);
-    node_post_t post;
-    memset (&post, 0, sizeof post);
-    post.level = PROTO_LEVEL_GREEN;
-    proto_audience_set_council (&post.audience);
-    post.payload = payload;
-    post.payload_len = plen;
+    node_post_t post = s_test_green_post (payload, plen);
     uint8_t ids[3][PROTO_HASH_BYTES];
 
     assert (node_store_post (store, f.mallory, &post, 1, ids)
@@ -4258,6 +4322,80 @@ s_test_fork_visit (const uint8_t author[PROTO_PK_BYTES], uint64_t seq,
                 && (held_len != other_len || memcmp (held, other, held_len))
                 && detected_ms > 0;
     return 0;
+}
+
+//  The clock policy (docs/protocol.md 5.6): an entry stamped more than the
+//  allowed skew ahead of this node's clock is deferred, one stamped that
+//  far before its chain's previous entry refused; the author never signs
+//  either. Up to the skew, both pass.
+static void
+s_test_clock (void)
+{
+    s_fixture_t f;
+    s_fixture_new (&f);
+    node_store_t *store = s_test_open (&f, S_TEST_MAP, 0);
+    proto_audience_t council;
+    proto_audience_set_council (&council);
+    uint8_t payload[1024];
+    size_t plen = s_test_payload (payload, sizeof payload, "clock", 100);
+    const uint64_t skew = PROTO_CLOCK_SKEW_MAX_MS;
+    uint64_t now = proto_now_ms ();
+    uint8_t s[4][PROTO_STUB_MAX], id[4][PROTO_HASH_BYTES];
+    size_t l[4];
+
+    //  Ahead by twice the skew: deferred, nothing stored; ahead by less
+    //  than the skew (a minute of margin for this test's own time): kept.
+    l[0] = s_test_stub (s[0], f.bob, 1, NULL, now + 2 * skew,
+                        PROTO_LEVEL_GREEN, &council, payload, plen);
+    assert (node_store_append (store, s[0], l[0], payload, plen, NULL)
+            == PROTO_REJECT_TIME_AHEAD);
+    assert (node_store_count (store) == 0);
+    l[0] = s_test_stub (s[0], f.bob, 1, NULL, now + skew - 60000,
+                        PROTO_LEVEL_GREEN, &council, payload, plen);
+    assert (node_store_append (store, s[0], l[0], payload, plen, id[0])
+            == PROTO_OK);
+    //  The next one may go back by up to the skew, not by more.
+    uint64_t first = now + skew - 60000;
+    l[1] = s_test_stub (s[1], f.bob, 2, id[0], first - skew - 1,
+                        PROTO_LEVEL_GREEN, &council, payload, plen);
+    assert (node_store_append (store, s[1], l[1], payload, plen, NULL)
+            == PROTO_REJECT_TIME_ORDER);
+    l[1] = s_test_stub (s[1], f.bob, 2, id[0], first - skew,
+                        PROTO_LEVEL_GREEN, &council, payload, plen);
+    assert (node_store_append (store, s[1], l[1], payload, plen, id[1])
+            == PROTO_OK);
+    //  In a batch: a refused one does not take the rest with it.
+    l[2] = s_test_stub (s[2], f.bob, 3, id[1], first - 2 * skew - 1,
+                        PROTO_LEVEL_GREEN, &council, payload, plen);
+    node_append_t items[1] = { { s[2], l[2], payload, plen } };
+    proto_reject_t results[1];
+    assert (node_store_append_batch (store, items, 1, results, NULL)
+            == PROTO_OK);
+    assert (results[0] == PROTO_REJECT_TIME_ORDER);
+    assert (node_store_count (store) == 2);
+
+    //  The author's own posts: never signed out of policy.
+    node_post_t post = s_test_green_post (payload, plen);
+    post.timestamp_ms = now;
+    assert (node_store_post (store, f.alice, &post, 1, id) == PROTO_OK);
+    post.timestamp_ms = now - skew - 1;
+    assert (node_store_post (store, f.alice, &post, 1, id)
+            == PROTO_REJECT_TIME_ORDER);
+    post.timestamp_ms = now + 2 * skew;
+    assert (node_store_post (store, f.alice, &post, 1, id)
+            == PROTO_REJECT_TIME_AHEAD);
+    //  Within one batch too: the second goes back too far, nothing kept.
+    node_post_t two[2] = { post, post };
+    two[0].timestamp_ms = now + 1000;
+    two[1].timestamp_ms = now + 1000 - skew - 1;
+    assert (node_store_post (store, f.alice, two, 2, id)
+            == PROTO_REJECT_TIME_ORDER);
+    assert (node_store_count (store) == 3);
+    post.timestamp_ms = 0;          /* now */
+    assert (node_store_post (store, f.alice, &post, 1, id) == PROTO_OK);
+    s_test_fsck_clean (store, 0, 4);
+    node_store_destroy (&store);
+    s_fixture_destroy (&f);
 }
 
 //  Entries from another author: chain checks and every rejection.
@@ -4744,12 +4882,7 @@ s_post_payload (node_store_t *store, const keys_secret_t *key,
                 const uint8_t *payload, size_t len,
                 uint8_t id[PROTO_HASH_BYTES])
 {
-    node_post_t post;
-    memset (&post, 0, sizeof post);
-    post.level = PROTO_LEVEL_GREEN;
-    proto_audience_set_council (&post.audience);
-    post.payload = payload;
-    post.payload_len = len;
+    node_post_t post = s_test_green_post (payload, len);
     uint8_t ids[1][PROTO_HASH_BYTES];
     assert (node_store_post (store, key, &post, 1, ids) == PROTO_OK);
     memcpy (id, ids[0], PROTO_HASH_BYTES);
@@ -5902,6 +6035,7 @@ node_store_test (bool verbose)
     s_test_post_and_read (verbose);
     s_test_post_rejects ();
     s_test_append ();
+    s_test_clock ();
     s_test_disclosure ();
     s_test_map_full (verbose);
     s_test_fsck (verbose);

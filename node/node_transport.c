@@ -33,6 +33,7 @@
 typedef struct {
     uint8_t box_pk[PROTO_BOXPK_BYTES];  /* the peer's key = server key      */
     zsock_t *sock;                      /* owned                            */
+    zsock_t *monitor;                   /* PAIR: sock's events, owned       */
 } s_dealer_t;
 
 struct _node_transport_t {
@@ -48,7 +49,26 @@ struct _node_transport_t {
     s_dealer_t *dealers;                /* one per connected peer           */
     size_t dealer_count;
     size_t dealer_max;                  /* allocated slots                  */
+    unsigned monitors;                  /* made so far, for unique names    */
+#ifdef CEPTOAR_FAULT_ZAP_LATE
+    int64_t fault_zap_at;               /* TEST BUILD: zauth starts then    */
+#endif
+#ifdef CEPTOAR_FAULT_NO_USERID_CHECK
+    uint8_t fault_claim[PROTO_PK_BYTES]; /* TEST BUILD: last HELLO's key    */
+    bool fault_claimed;
+#endif
 };
+
+#if defined(CEPTOAR_FAULT_NO_USERID_CHECK) && !defined(CEPTOAR_FAULT_ZAP_LATE)
+#error "CEPTOAR_FAULT_NO_USERID_CHECK needs CEPTOAR_FAULT_ZAP_LATE"
+#endif
+#ifdef CEPTOAR_FAULT_ZAP_LATE
+static void s_fault_zap_start (node_transport_t *self, bool now);
+#endif
+#ifdef CEPTOAR_FAULT_NO_USERID_CHECK
+static const keys_member_t *s_fault_claimed (node_transport_t *self,
+                                             zframe_t *frame);
+#endif
 
 static void
 s_err (char *err, size_t errlen, const char *fmt, ...)
@@ -300,20 +320,28 @@ node_transport_new (const keys_roster_t *roster, const keys_secret_t *key,
         s_err (err, errlen, "the roster has no members, or out of memory");
         goto fail;
     }
+#ifndef CEPTOAR_FAULT_ZAP_LATE
     //  ZAP handler first: a CURVE server without one admits everybody.
     self->auth = zactor_new (zauth, NULL);
     if (!self->auth) {
         s_err (err, errlen, "cannot start zauth");
         goto fail;
     }
+#endif
     if (s_dir_prepare (cert_dir, err, errlen) != 0
     ||  s_dir_write (cert_dir, self->members, self->member_count, err,
                      errlen) != 0)
         goto fail;
+#ifndef CEPTOAR_FAULT_ZAP_LATE
     if (s_auth_reload (self) != 0) {
         s_err (err, errlen, "zauth did not take the certs in %s", cert_dir);
         goto fail;
     }
+#else
+    self->fault_zap_at = zclock_mono () + CEPTOAR_FAULT_ZAP_LATE;
+    zsys_warning ("node_transport: FAULT INJECTION (test build): no ZAP "
+                  "handler for the first %d ms", CEPTOAR_FAULT_ZAP_LATE);
+#endif
     self->router = zsock_new (ZMQ_ROUTER);
     if (!self->router) {
         s_err (err, errlen, "cannot create the ROUTER socket");
@@ -345,8 +373,10 @@ node_transport_destroy (node_transport_t **self_p)
     node_transport_t *self = *self_p;
     if (!self)
         return;
-    for (size_t i = 0; i < self->dealer_count; i++)
+    for (size_t i = 0; i < self->dealer_count; i++) {
         zsock_destroy (&self->dealers[i].sock);
+        zsock_destroy (&self->dealers[i].monitor);
+    }
     zsock_destroy (&self->router);
     //  Last: no CURVE socket of ours outlives the ZAP handler.
     zactor_destroy (&self->auth);
@@ -372,7 +402,32 @@ zsock_t *
 node_transport_router (node_transport_t *self)
 {
     assert (self);
+#ifdef CEPTOAR_FAULT_ZAP_LATE
+    s_fault_zap_start (self, false);
+#endif
     return self->router;
+}
+
+/* ------------------------------------------------------------------------
+   A PAIR that receives sock's connection events: a completed handshake
+   and a lost connection. Returns it (caller owns), or NULL.               */
+static zsock_t *
+s_monitor_new (node_transport_t *self, zsock_t *sock)
+{
+    char endpoint[64];
+    snprintf (endpoint, sizeof endpoint, "inproc://node-transport-%p-%u",
+              (void *) self, self->monitors++);
+    if (zmq_socket_monitor (zsock_resolve (sock), endpoint,
+                            ZMQ_EVENT_HANDSHAKE_SUCCEEDED
+                                | ZMQ_EVENT_DISCONNECTED)
+        != 0)
+        return NULL;
+    zsock_t *monitor = zsock_new (ZMQ_PAIR);
+    if (monitor && zsock_connect (monitor, "%s", endpoint) != 0)
+        zsock_destroy (&monitor);
+    if (monitor)
+        zsock_set_linger (monitor, 0);
+    return monitor;
 }
 
 static s_dealer_t *
@@ -415,13 +470,18 @@ node_transport_connect (node_transport_t *self, const keys_member_t *peer,
     //  once (EAGAIN) and the session logic retries HELLO, rather than
     //  delivering stale frames after a reconnect.
     zsock_set_immediate (sock, 1);
-    if (zsock_connect (sock, "%s", endpoint) != 0) {
+    //  Watch the connection from before the connect, so that no event
+    //  is missed (13.7: a session restarts when its connection does).
+    zsock_t *monitor = s_monitor_new (self, sock);
+    if (!monitor || zsock_connect (sock, "%s", endpoint) != 0) {
         zsock_destroy (&sock);
+        zsock_destroy (&monitor);
         return NULL;
     }
     dealer = &self->dealers[self->dealer_count++];
     memcpy (dealer->box_pk, peer->card.box_pk, PROTO_BOXPK_BYTES);
     dealer->sock = sock;
+    dealer->monitor = monitor;
     return sock;
 }
 
@@ -434,6 +494,35 @@ node_transport_dealer (node_transport_t *self, const uint8_t *box_pk)
     return dealer ? dealer->sock : NULL;
 }
 
+zsock_t *
+node_transport_monitor (node_transport_t *self, const uint8_t *box_pk)
+{
+    assert (self);
+    assert (box_pk);
+    s_dealer_t *dealer = s_dealer_find (self, box_pk);
+    return dealer ? dealer->monitor : NULL;
+}
+
+int
+node_transport_event (zsock_t *monitor)
+{
+    assert (monitor);
+    //  libzmq's monitor message: a frame of a 16-bit event number and a
+    //  32-bit value, then a frame with the endpoint.
+    zmsg_t *msg = zmsg_recv (monitor);
+    zframe_t *head = msg ? zmsg_first (msg) : NULL;
+    int event = 0;
+    if (head && zframe_size (head) == 6) {
+        uint16_t number;
+        memcpy (&number, zframe_data (head), sizeof number);
+        event = number == ZMQ_EVENT_HANDSHAKE_SUCCEEDED ? NODE_TRANSPORT_UP
+                : number == ZMQ_EVENT_DISCONNECTED      ? NODE_TRANSPORT_DOWN
+                                                        : 0;
+    }
+    zmsg_destroy (&msg);
+    return event;
+}
+
 int
 node_transport_disconnect (node_transport_t *self, const uint8_t *box_pk)
 {
@@ -443,6 +532,7 @@ node_transport_disconnect (node_transport_t *self, const uint8_t *box_pk)
     if (!dealer)
         return -1;
     zsock_destroy (&dealer->sock);
+    zsock_destroy (&dealer->monitor);
     //  Keep the array dense: move the last one into the hole.
     *dealer = self->dealers[--self->dealer_count];
     return 0;
@@ -455,14 +545,24 @@ node_transport_sender (node_transport_t *self, zframe_t *frame)
     assert (frame);
     //  ZAP sets User-Id; a frame without it did not pass our handler.
     const char *user_id = zframe_meta (frame, "User-Id");
-    if (!user_id || strlen (user_id) != S_Z85_KEY_LEN)
-        return NULL;
     uint8_t pk[PROTO_BOXPK_BYTES];
-    if (!zmq_z85_decode (pk, user_id))
+    if (!user_id || strlen (user_id) != S_Z85_KEY_LEN
+        || !zmq_z85_decode (pk, user_id)) {
+#ifdef CEPTOAR_FAULT_NO_USERID_CHECK
+        return s_fault_claimed (self, frame);
+#else
         return NULL;
+#endif
+    }
     //  The roster in force, not the one of the handshake: a removed
     //  member's connection stays open, its messages must not count.
-    return s_find (self->members, self->member_count, pk);
+    const keys_member_t *member = s_find (self->members, self->member_count,
+                                          pk);
+#ifdef CEPTOAR_FAULT_NO_USERID_CHECK
+    if (!member)
+        member = s_fault_claimed (self, frame);
+#endif
+    return member;
 }
 
 int
@@ -479,6 +579,9 @@ node_transport_set_roster (node_transport_t *self,
         free (removed);
         return -1;
     }
+#ifdef CEPTOAR_FAULT_ZAP_LATE
+    s_fault_zap_start (self, true);
+#endif
     if (s_dir_write (self->cert_dir, members, count, NULL, 0) != 0
     ||  s_auth_reload (self) != 0) {
         zsys_error ("node_transport: cannot switch the certs in %s",
@@ -531,6 +634,55 @@ node_transport_member (node_transport_t *self, size_t index)
     assert (self);
     return index < self->member_count ? &self->members[index] : NULL;
 }
+
+/* ========================================================================
+   Fault injection: test builds only. tests/CMakeLists.txt builds
+   ceptoard_zap_late (-DCEPTOAR_FAULT_ZAP_LATE=MS) and
+   ceptoard_zap_late_nocheck (both defines) from these sources; ceptoard
+   and libceptoar_node have none of this (test_fault_zap_late.sh checks
+   with nm and strings).
+   CEPTOAR_FAULT_ZAP_LATE: the ROUTER runs without a ZAP handler for its
+   first MS ms, so libzmq admits any CURVE client (no User-Id); zauth then
+   starts at the next node_transport_router call (the server asks for it
+   every poll round, at least once a second), or at a roster switch.
+   CEPTOAR_FAULT_NO_USERID_CHECK: a frame without a member's User-Id is
+   taken to come from the member whose key the last such HELLO named: a
+   node that believes what the peer says it is. It shows that the
+   User-Id check is what keeps a stranger admitted in the window out.     */
+
+#ifdef CEPTOAR_FAULT_ZAP_LATE
+static void
+s_fault_zap_start (node_transport_t *self, bool now)
+{
+    if (self->auth || (!now && zclock_mono () < self->fault_zap_at))
+        return;
+    self->auth = zactor_new (zauth, NULL);
+    assert (self->auth);
+    int rc = s_auth_reload (self);
+    assert (rc == 0);
+    zsys_warning ("node_transport: FAULT INJECTION (test build): ZAP "
+                  "handler started");
+}
+#endif
+
+#ifdef CEPTOAR_FAULT_NO_USERID_CHECK
+static const keys_member_t *
+s_fault_claimed (node_transport_t *self, zframe_t *frame)
+{
+    proto_wire_frame_t wire;
+    if (proto_wire_decode (&wire, zframe_data (frame), zframe_size (frame))
+            == PROTO_OK
+        && wire.type == PROTO_WIRE_HELLO) {
+        memcpy (self->fault_claim, wire.hello.sign_pk, PROTO_PK_BYTES);
+        self->fault_claimed = true;
+    }
+    for (size_t i = 0; self->fault_claimed && i < self->member_count; i++)
+        if (!memcmp (self->members[i].card.sign_pk, self->fault_claim,
+                     PROTO_PK_BYTES))
+            return &self->members[i];
+    return NULL;
+}
+#endif
 
 /* ========================================================================
    Selftest. One transport (B) per process (see the header), so the other
@@ -705,6 +857,16 @@ node_transport_test (bool verbose)
     assert (rc == 0);
     sender = s_test_expect (t, "from B");
     assert (sender && streq (sender->card.name, "B"));
+    //  B's DEALER's monitor told of the handshake.
+    zsock_t *b_monitor = node_transport_monitor (t, b_pk);
+    assert (b_monitor);
+    zpoller_t *poller = zpoller_new (b_monitor, NULL);
+    assert (poller);
+    int event = 0;
+    while (event != NODE_TRANSPORT_UP && zpoller_wait (poller, S_TEST_WAIT_MS))
+        event = node_transport_event (b_monitor);
+    zpoller_destroy (&poller);
+    assert (event == NODE_TRANSPORT_UP);
     //  Nothing else is waiting.
     zmsg_t *msg = s_test_recv (node_transport_router (t), 0);
     assert (!msg);

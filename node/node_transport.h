@@ -18,7 +18,8 @@
       its public key has a cert in cert_dir, which holds one public cert
       per member of the roster in force. The actor is started before any
       socket exists: a libzmq CURVE server with no ZAP handler admits
-      every client (fail-open).
+      every client (fail-open). (Test builds that break this on purpose:
+      node_transport.c, "Fault injection".)
    2. node_transport_sender. Every received message's "User-Id" (the
       client's key, Z85, set by ZAP) is looked up in the roster in force.
       libzmq keeps established connections open after a ZAP change, so
@@ -116,6 +117,25 @@ zsock_t *
    NULL if there is none. Borrowed, as for node_transport_connect.         */
 zsock_t *
     node_transport_dealer (node_transport_t *self, const uint8_t *box_pk);
+
+/* ------------------------------------------------------------------------
+   The monitor of the DEALER to the member with box key box_pk: a PAIR
+   socket that becomes readable when that DEALER's connection completes a
+   handshake or is lost (ZMQ_EVENT_HANDSHAKE_SUCCEEDED, _DISCONNECTED; a
+   dead peer is noticed by the heartbeats, within IVL + TIMEOUT). Read
+   each event with node_transport_event. NULL if there is no DEALER.
+   Borrowed, with the same lifetime as the DEALER.                         */
+#define NODE_TRANSPORT_UP 1     /* a connection completed its handshake     */
+#define NODE_TRANSPORT_DOWN 2   /* the connection was lost                  */
+zsock_t *
+    node_transport_monitor (node_transport_t *self, const uint8_t *box_pk);
+
+/* ------------------------------------------------------------------------
+   Read one event from a monitor (node_transport_monitor). Blocks if none
+   is waiting: call it when the monitor is readable. Returns
+   NODE_TRANSPORT_UP, NODE_TRANSPORT_DOWN, or 0 for any other message.     */
+int
+    node_transport_event (zsock_t *monitor);
 
 /* ------------------------------------------------------------------------
    Close and forget the DEALER to the member with box key box_pk. Returns

@@ -411,6 +411,10 @@ proto_entry_test (bool verbose)
                      "chain-seq"));
     assert (!strcmp (proto_reject_name (PROTO_REJECT_NOT_CLEARED),
                      "not-cleared"));
+    assert (!strcmp (proto_reject_name (PROTO_REJECT_TIME_ORDER),
+                     "time-order"));
+    assert (!strcmp (proto_reject_name (PROTO_REJECT_TIME_AHEAD),
+                     "time-ahead"));
     assert (!strcmp (proto_reject_name ((proto_reject_t) 99), "unknown"));
     for (int r = 0; r < 64; r++) {
         const char *name = proto_reject_name ((proto_reject_t) r);

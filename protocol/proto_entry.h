@@ -100,6 +100,16 @@ void
                     size_t len);
 
 /* ------------------------------------------------------------------------
+   The clock policy (docs/protocol.md 5.6): an entry's timestamp is its
+   author's claim; nodes allow this much disagreement between clocks. An
+   entry stamped further ahead of a node's clock is deferred there (not
+   stored yet, asked for again later); one stamped further before the
+   previous entry of its chain is refused, and its author refuses to sign
+   it. Ten minutes: twice Kerberos's default, well above NTP's errors, far
+   below the time a drill or an urgent warning may wait.                    */
+#define PROTO_CLOCK_SKEW_MAX_MS (10ULL * 60 * 1000)
+
+/* ------------------------------------------------------------------------
    The wall clock in milliseconds since the Unix epoch.                      */
 uint64_t
     proto_now_ms (void);

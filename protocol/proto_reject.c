@@ -38,6 +38,8 @@ proto_reject_name (proto_reject_t reason)
         case PROTO_REJECT_REVOKED:        return "revoked";
         case PROTO_REJECT_KEY_RETIRED:    return "key-retired";
         case PROTO_REJECT_RECEIPT:        return "receipt";
+        case PROTO_REJECT_TIME_ORDER:     return "time-order";
+        case PROTO_REJECT_TIME_AHEAD:     return "time-ahead";
         case PROTO_REJECT_STORAGE:        return "storage";
         case PROTO_REJECT_RETRACTED:      return "retracted";
     }

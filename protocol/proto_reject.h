@@ -40,6 +40,12 @@ typedef enum {
     PROTO_REJECT_RECEIPT = 40,      /* a receipt or acknowledgement not as
                                        specified, or confirming what its
                                        author could not have received       */
+    PROTO_REJECT_TIME_ORDER = 41,   /* stamped more than the clock skew
+                                       allowed before the previous entry of
+                                       its chain                            */
+    PROTO_REJECT_TIME_AHEAD = 42,   /* stamped more than the clock skew
+                                       allowed ahead of this node's clock:
+                                       deferred, not refused for good       */
     /* Environment */
     PROTO_REJECT_STORAGE = 50,      /* the store could not write (disk, map)*/
     /* Replication (docs/protocol.md section 13). Reasons stay below 100:

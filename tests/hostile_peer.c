@@ -6,6 +6,7 @@
        hostile_peer --key KEYFILE --server-card CARDFILE
                     --endpoint tcp://127.0.0.1:PORT --attack NAME
                     [--roster ROSTER] [--audience NAME] [--entry ID]
+                    [--claim NAME] [--duration MS] [--after FILE]
        hostile_peer --key KEYFILE --server-card CARDFILE
                     --endpoint tcp://127.0.0.1:PORT --roster ROSTER
                     --attack dump --dump FILE
@@ -82,6 +83,18 @@
      non-member         a key outside the roster: the handshake is refused
                         (ZAP), and nothing at all comes back within 3 s;
      null-mechanism     a DEALER without CURVE: nothing comes back;
+     zap-window         for a node started while its ZAP handler is not
+                        running yet (a test build, tests/CMakeLists.txt:
+                        ceptoard_zap_late): the handshake must SUCCEED
+                        (libzmq admits any CURVE client when no handler
+                        is bound: the window is open), then every second
+                        a HELLO (naming --claim's sign key, default this
+                        key's), a HEADS and a WANT of the target's own
+                        entries, for --duration ms (default 3000), or with
+                        --after FILE until FILE exists (at most 60 s) and
+                        then --duration ms more on the same connection;
+                        nothing at all may come back (the User-Id check);
+                        prints "sent N frames" (N before FILE, too);
      forged-receipt     receipts for entry ID (--entry: the target's
                         entry, whose audience must exclude this member):
                         one claiming another member as author, signed by
@@ -128,6 +141,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <czmq.h>
 
 #include "../keys/keys.h"
@@ -200,6 +214,9 @@ typedef struct {
     size_t dump_frames;                 /* frames recorded                */
     uint64_t dump_bytes;                /* their octets                   */
     const char *listen;                 /* --listen endpoint (dump-listen) */
+    const char *claim;                  /* --claim: HELLO names this member */
+    int duration_ms;                    /* --duration (zap-window)        */
+    const char *after;                  /* --after FILE (zap-window)      */
 } s_hostile_t;
 
 typedef int (s_attack_fn) (s_hostile_t *self);
@@ -1712,6 +1729,93 @@ s_attack_nothing_back (s_hostile_t *self)
     return 0;
 }
 
+//  zap-window: a stranger admitted while the node has no ZAP handler
+//  keeps talking on that connection; nothing may come back.
+
+static const char *s_payload_form (const proto_wire_item_t *item);
+
+//  Print the items of an ENTRIES frame that came back (the data a
+//  stranger must never get).
+static void
+s_say_items (const proto_wire_frame_t *wire)
+{
+    proto_wire_iter_t it;
+    proto_wire_iter_init (&it, wire);
+    proto_wire_item_t item;
+    while (proto_wire_entries_next (&it, &item)) {
+        uint8_t id[PROTO_HASH_BYTES];
+        char hex[2 * PROTO_HASH_BYTES + 1];
+        proto_entry_id (id, item.stub, item.stub_len);
+        proto_hex_encode (hex, id, PROTO_HASH_BYTES);
+        s_say ("item id=%s payload=%s", hex, s_payload_form (&item));
+    }
+}
+
+static int
+s_attack_zap_window (s_hostile_t *self)
+{
+    const uint8_t *claim = keys_secret_sign_pk (self->key);
+    if (self->claim) {
+        const keys_member_t *m
+            = keys_roster_member_by_name (self->roster, self->claim);
+        if (!m) {
+            fprintf (stderr, "hostile_peer: no member %s in the roster\n",
+                     self->claim);
+            return -1;
+        }
+        claim = m->card.sign_pk;
+    }
+    //  The node may still be starting: wait for the handshake's outcome.
+    unsigned seen = s_monitor_read (self, 30000,
+                                    ZMQ_EVENT_HANDSHAKE_SUCCEEDED
+                                    | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+                                    | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL);
+    if (!s_check (self, seen & ZMQ_EVENT_HANDSHAKE_SUCCEEDED,
+                  "the handshake succeeded: no ZAP handler ran, the window "
+                  "is open"))
+        return 0;
+    int64_t start = zclock_mono ();
+    int64_t until = self->after ? start + 60000 : start + self->duration_ms;
+    bool after = false;
+    size_t sent = 0, sent_before = 0, got = 0;
+    while (zclock_mono () < until) {
+        if (self->after && !after && access (self->after, F_OK) == 0) {
+            after = true;
+            sent_before = sent;
+            until = zclock_mono () + self->duration_ms;
+            s_say ("%s exists: sent %zu frames before; %d ms more",
+                   self->after, sent, self->duration_ms);
+        }
+        int64_t round = zclock_mono ();
+        if (s_send_hello_as (self, claim) == 0)
+            sent++;
+        if (s_send_heads (self) == 0)
+            sent++;
+        if (s_send_want (self, self->server.sign_pk, 1, 1000) == 0)
+            sent++;
+        //  Listen for the rest of the second.
+        s_reply_t reply;
+        int64_t left;
+        while ((left = round + 1000 - zclock_mono ()) > 0
+               && s_recv (self, (int) left, &reply, true)) {
+            got++;
+            s_print_reply (&reply);
+            if (reply.reject == PROTO_OK
+                && reply.wire.type == PROTO_WIRE_ENTRIES)
+                s_say_items (&reply.wire);
+            s_reply_clear (&reply);
+        }
+    }
+    if (self->after)
+        s_check (self, after, "%s appeared within 60 s", self->after);
+    s_say ("sent %zu frames (%zu before %s), received %zu", sent,
+           sent_before, self->after ? self->after : "-", got);
+    seen = s_monitor_read (self, 100, 0);
+    s_check (self, got == 0, "nothing came back in %" PRId64 " ms",
+             zclock_mono () - start);
+    return 0;
+}
+
 //  --------------------------------------------------------------------------
 //  serve-check
 
@@ -2156,6 +2260,7 @@ static const struct {
     { "before-hello", s_attack_before_hello, true, true, true },
     { "non-member", s_attack_nothing_back, true, false, true },
     { "null-mechanism", s_attack_nothing_back, false, false, true },
+    { "zap-window", s_attack_zap_window, true, true, true },
     { "serve-check", s_attack_serve_check, true, true, true },
     { "dump", s_attack_dump, true, true, true },
     { "dump-listen", s_attack_dump_listen, true, true, false },
@@ -2170,6 +2275,8 @@ s_usage (void)
              "usage: hostile_peer --key KEYFILE --server-card CARDFILE\n"
              "                    --endpoint tcp://HOST:PORT --attack NAME\n"
              "                    [--roster ROSTER] [--audience NAME] [--entry ID]\n"
+             "                    [--claim NAME] [--duration MS]"
+             " [--after FILE]\n"
              "                    [--dump FILE] (dump: FILE required)\n"
              "       hostile_peer --key KEYFILE --roster ROSTER\n"
              "                    --attack dump-listen --listen tcp://HOST:PORT"
@@ -2235,6 +2342,8 @@ main (int argc, char **argv)
     const char *endpoint = NULL, *attack = NULL, *audience = NULL;
     const char *entry = NULL;
     const char *dump_path = NULL, *listen = NULL;
+    const char *claim = NULL, *after = NULL;
+    int duration_ms = 3000;
     static const struct option options[] = {
         { "key", required_argument, NULL, 'k' },
         { "server-card", required_argument, NULL, 'c' },
@@ -2245,6 +2354,9 @@ main (int argc, char **argv)
         { "entry", required_argument, NULL, 'i' },
         { "dump", required_argument, NULL, 'D' },
         { "listen", required_argument, NULL, 'L' },
+        { "claim", required_argument, NULL, 'C' },
+        { "duration", required_argument, NULL, 'T' },
+        { "after", required_argument, NULL, 'A' },
         { NULL, 0, NULL, 0 } };
     int opt;
     while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
@@ -2258,6 +2370,9 @@ main (int argc, char **argv)
         case 'i': entry = optarg; break;
         case 'D': dump_path = optarg; break;
         case 'L': listen = optarg; break;
+        case 'C': claim = optarg; break;
+        case 'T': duration_ms = atoi (optarg); break;
+        case 'A': after = optarg; break;
         default: return s_usage ();
         }
     }
@@ -2266,6 +2381,7 @@ main (int argc, char **argv)
         if (!strcmp (attack, s_attacks[i].name))
             which = i;
     if (!key_path || which == S_ATTACK_COUNT || optind != argc
+        || duration_ms < 1 || duration_ms > 600000
         || (s_attacks[which].target && (!card_path || !endpoint))
         || (s_attacks[which].roster && !roster_path))
         return s_usage ();
@@ -2289,6 +2405,9 @@ main (int argc, char **argv)
         self->entry_set = true;
     }
     self->listen = listen;
+    self->claim = claim;
+    self->after = after;
+    self->duration_ms = duration_ms;
     int rc = 2;
     if (dump_path && !(self->dump = fopen (dump_path, "wb"))) {
         fprintf (stderr, "hostile_peer: cannot create %s\n", dump_path);

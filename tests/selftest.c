@@ -14,6 +14,7 @@
 
 #include "../protocol/protocol.h"
 #include "../keys/keys.h"
+#include "../node/node_config.h"
 #include "../node/node_store.h"
 #include "../node/node_verify.h"
 #include "../node/node_transport.h"
@@ -44,6 +45,7 @@ static const selftest_t s_tests[] = {
     { "keys_share", keys_share_test },
     { "keys_transcript", keys_transcript_test },
     { "keys_notice", keys_notice_test },
+    { "node_config", node_config_test },
     { "node_store", node_store_test },
     { "node_verify", node_verify_test },
     { "node_transport", node_transport_test },

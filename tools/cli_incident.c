@@ -160,6 +160,8 @@ s_body_split (const proto_payload_t *payload, const char *marker,
 static const char *
 s_body_field (const s_body_t *body, const char *name, size_t *value_len)
 {
+    if (!body->fields)
+        return NULL;                    /* the marker alone, no LF after it */
     size_t name_len = strlen (name);
     const char *line = body->fields, *stop = body->fields + body->fields_len;
     while (line && line < stop) {

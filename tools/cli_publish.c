@@ -181,6 +181,13 @@ cli_publish_to (const char *dir_path, node_dir_t *dir, const char *pass_file,
                         "the same sequence number): its key may be "
                         "compromised; run 'ceptoar fsck' and tell the "
                         "Council");
+        else if (reason == PROTO_REJECT_TIME_ORDER)
+            tool_error ("not posted: this node's clock reads more than %llu "
+                        "minutes before the time of its last entry: the "
+                        "clock went back (or was reset); set it right and "
+                        "post again (docs/protocol.md 5.6)",
+                        (unsigned long long) (PROTO_CLOCK_SKEW_MAX_MS
+                                              / 60000));
         else
             tool_error ("not posted: refused by the store (%s)",
                         proto_reject_name (reason));

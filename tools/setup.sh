@@ -8,8 +8,9 @@ cd "$(dirname "$0")/.."
 build_dir=${1:-build}
 shift || true
 
-packages=(build-essential cmake pkg-config python3 procps strace libsodium-dev
-          libzmq3-dev libczmq-dev liblmdb-dev libjansson-dev libgfshare-dev)
+packages=(build-essential cmake pkg-config python3 procps strace faketime
+          iproute2 libsodium-dev libzmq3-dev libczmq-dev liblmdb-dev
+          libjansson-dev libgfshare-dev)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" \

@@ -16,7 +16,15 @@ Seeds come from four places:
   build-fuzz/tools/ceptoar-keys): keys without a passphrase (and one with,
   for the "needs a passphrase" path), cards, a roster draft, detached
   signatures and the combined roster, and a few hand-made variants that
-  use the documented allowances (comments before a card, no final LF).
+  use the documented allowances (comments before a card, no final LF);
+  key backup shares (`split`, alone and as NUL-separated sets for
+  recovery) and the ceremony transcript those commands wrote
+  (--transcript);
+* the node configuration as `ceptoar init` writes it and the examples of
+  docs/operations.md, as zconfig saves it back, and with every value at
+  its limits;
+* incident and status bodies as `ceptoar incident open` and `ceptoar
+  status post` write them, each state, and the near misses.
 
 Seed files are named by the SHA-1 of their content, as libFuzzer names the
 inputs it adds, so running this again only adds what is new.
@@ -27,13 +35,15 @@ Usage: make_corpus.py --out DIR [--keys-tool PATH] [--source REPO_ROOT]
 import argparse
 import hashlib
 import os
+import re
 import subprocess
 import sys
 import tempfile
 
 HARNESSES = ("fuzz_entry", "fuzz_payload", "fuzz_sealed", "fuzz_card",
              "fuzz_roster", "fuzz_keyfile", "fuzz_sigfile", "fuzz_wire",
-             "fuzz_notice", "fuzz_receipt")
+             "fuzz_notice", "fuzz_receipt", "fuzz_share", "fuzz_transcript",
+             "fuzz_config", "fuzz_status")
 
 SECTORS = ("telecom", "cable-tv", "broadcasting", "banking", "securities",
            "life-insurance", "non-life-insurance", "funds-settlement",
@@ -163,10 +173,13 @@ def seeds_from_tool(corpus, tool):
                     ["tcp://node-3.example.jp:65535"]),
                    ("Water", "water", [])]
         cards = []
+        # The ceremony transcript: every step below that can, records
+        # itself in it.
+        log = os.path.join(tmp, "ceremony.log")
         for name, sector, endpoints in members:
             out = os.path.join(tmp, name)
             cmd = [tool, "gen", "--name", name, "--sector", sector,
-                   "--out", out, "--no-passphrase"]
+                   "--out", out, "--no-passphrase", "--transcript", log]
             for e in endpoints:
                 cmd += ["--endpoint", e]
             run(cmd)
@@ -204,7 +217,7 @@ def seeds_from_tool(corpus, tool):
             sig = os.path.join(tmp, name + ".sig")
             run([tool, "roster", "sign", "--key",
                  os.path.join(tmp, name, "node.key"), "--yes", "--out", sig,
-                 draft], stdin=subprocess.DEVNULL)
+                 "--transcript", log, draft], stdin=subprocess.DEVNULL)
             sigs.append(sig)
             corpus.add("fuzz_sigfile", read(sig))
         roster = os.path.join(tmp, "roster")
@@ -223,6 +236,146 @@ def seeds_from_tool(corpus, tool):
         small = os.path.join(tmp, "roster-1")
         run([tool, "roster", "combine", "--out", small, draft] + sigs[:2])
         corpus.add("fuzz_roster", read(small))
+        seeds_shares(corpus, tool, tmp, log)
+        seeds_transcript(corpus, read(log))
+
+
+def seeds_shares(corpus, tool, tmp, log):
+    """Key backup shares: 2 of 3 and 3 of 5 of one key, 2 of 255 of
+    another; each share alone, and sets (NUL-separated) that recover, that
+    are too few, that repeat a share or mix two splits."""
+    splits = {}
+    for name, key, k, n in (("a", "T-CEPTOAR", 2, 3), ("b", "T-CEPTOAR", 3, 5),
+                            ("c", "FIN-BANK", 2, 255)):
+        out = os.path.join(tmp, "shares-" + name)
+        keyfile = os.path.join(tmp, key, "node.key")
+        # A record holds at most 64 outputs: 255 shares go unrecorded.
+        record = ["--transcript", log] if n <= 64 else []
+        run([tool, "split", "--key", keyfile, "--shares", str(n),
+             "--threshold", str(k), "--out-dir", out] + record)
+        splits[name] = [read(os.path.join(out, f))
+                        for f in sorted(os.listdir(out))]
+    a, b, c = splits["a"], splits["b"], splits["c"]
+    recovered = os.path.join(tmp, "recovered.key")
+    run([tool, "recover", "--out", recovered, "--no-passphrase",
+         "--transcript", log]
+        + [os.path.join(tmp, "shares-b", "share-%02d-of-05.txt" % i)
+           for i in (5, 1, 3)])
+    for share in a + b + [c[0], c[1], c[-1]]:
+        corpus.add("fuzz_share", share)
+    corpus.add("fuzz_share", a[0].rstrip(b"\n"))     # the final LF may lack
+    for group in (a, a[1:], b, b[2:], b[:2], [b[4], b[0], b[2]],
+                  [c[-1], c[0]], [a[0], a[0], a[1]], [a[0], b[1], b[2]],
+                  [b[0], b[1], a[2]], [a[0].rstrip(b"\n"), a[2]]):
+        corpus.add("fuzz_share", b"\0".join(group))
+
+
+def seeds_transcript(corpus, text):
+    """The ceremony transcript made above, each of its prefixes that ends
+    after a record, and one at the limits (64 inputs and 64 outputs, the
+    longest actor and labels; signatures are stand-ins: the harness signs
+    again)."""
+    corpus.add("fuzz_transcript", text)
+    records = text.split(b"\n\nrecord: ")
+    for i in range(1, len(records) - 1):
+        corpus.add("fuzz_transcript", b"\n\nrecord: ".join(records[:i + 1])
+                   + b"\n")
+    actor = "\u5236" * 42 + "xy"                         # 128 bytes
+    lines = ["record: 1", "previous: none", "time: 9999-12-31T23:59:59Z",
+             "actor: " + actor, "action: " + "a" * 63 + "-"]
+    for kind in ("input", "output"):
+        for i in range(64):
+            label = ("%s-%02d" % (kind, i)) if i else "L" * 255
+            lines.append("%s: %s %s" % (kind, label,
+                                        fake_key(kind, i).hex()))
+    lines += ["signer: " + fake_key("signer", 0).hex(),
+              "signature: " + (fake_key("sig", 0) + fake_key("sig", 1)).hex()]
+    corpus.add("fuzz_transcript",
+               "ceptoar-transcript: 1\n\n" + "\n".join(lines) + "\n")
+    second = ["record: 2", "previous: " + fake_key("prev", 0).hex(),
+              "time: 1970-01-01T00:00:00Z", "actor: x", "action: gen",
+              "signer: " + fake_key("signer", 1).hex(),
+              "signature: " + (fake_key("sig", 2) + fake_key("sig", 3)).hex()]
+    corpus.add("fuzz_transcript",
+               "ceptoar-transcript: 1\n\n" + "\n".join(lines) + "\n\n"
+               + "\n".join(second) + "\n")
+
+
+def zpl_save(items, depth=0):
+    """ZPL text as zconfig_save writes it: every value in double quotes,
+    sections with an empty value. items: [(name, value or list)]."""
+    out = []
+    for name, value in items:
+        if isinstance(value, list):
+            out.append("    " * depth + '%s = ""' % name)
+            out += zpl_save(value, depth + 1)
+        else:
+            out.append("    " * depth + '%s = "%s"' % (name, value))
+    return out
+
+
+def seeds_config(corpus, operations_md):
+    """ceptoard.cfg: as init writes it, the examples of operations.md, as
+    zconfig saves it back, every value at its limits, and the forms an
+    operator writes (unquoted, single quotes, comments)."""
+    pk = fake_key("node", 0).hex()
+    roster_hash = fake_key("roster", 0).hex()
+    init = ("#   ceptoard configuration (ZPL). See docs/operations.md.\n\n"
+            "node\n    name = \"T-CEPTOAR\"\n    sign-key = \"%s\"\n"
+            "    key-file = \"node.key\"\n    roster-file = \"roster\"\n"
+            "    roster-hash = \"%s\"\n    listen = \"tcp://127.0.0.1:7001\"\n"
+            "log\n    level = \"info\"\nreplication\n"
+            "    connect-roster = \"1\"\n    heads-interval-ms = \"10000\"\n"
+            "    requests-per-sec = \"200\"\nstore\n"
+            "    map-size = \"67108864\"\n    max-map-size = \"68719476736\"\n"
+            % (pk, roster_hash))
+    corpus.add("fuzz_config", init)
+    corpus.add("fuzz_config", init.rstrip("\n"))
+    # The fenced ZPL examples of operations.md, placeholders filled in.
+    with open(operations_md, encoding="utf-8") as f:
+        text = f.read()
+    blocks = re.findall(r"```\n(.*?)```", text, re.S)
+    for block in blocks:
+        if block.startswith(("#   ceptoard", "node\n", "replication\n")):
+            block = re.sub(r"<64 hex[^>]*>", pk, block)
+            corpus.add("fuzz_config", block)
+            if not block.startswith("#   ceptoard"):
+                corpus.add("fuzz_config",
+                           "node\n    name = A\n    sign-key = %s\n%s"
+                           % (pk, block))
+    # Saved by zconfig (a roster switch), every value at a limit, peers.
+    peers = [("M%03d" % i, [("endpoint", "tcp://10.0.%d.%d:%d"
+                              % (i // 256, i % 256, 1 + i))])
+             for i in range(64)]
+    for heads, rate, size, level in (("100", "1", "1048576", "error"),
+                                     ("86400000", "1000000",
+                                      "17592186044416", "debug")):
+        items = [("node", [("name", "A" * 64), ("sign-key", pk),
+                           ("key-file", "/var/lib/ceptoar/node.key"),
+                           ("roster-file", "rosters/18446744073709551615"),
+                           ("roster-hash", roster_hash),
+                           ("listen", "ipc:///run/ceptoar/node.sock")]),
+                 ("log", [("level", level)]),
+                 ("replication", [("connect-roster", "0"),
+                                  ("heads-interval-ms", heads),
+                                  ("requests-per-sec", rate)]),
+                 ("store", [("map-size", size), ("max-map-size", size)]),
+                 ("peers", peers if level == "debug" else peers[:2])]
+        corpus.add("fuzz_config", "\n".join(
+            ["#   ceptoard configuration (ZPL). See docs/operations.md.", ""]
+            + zpl_save(items)) + "\n")
+    # What operators write, and names deep and many (other modules').
+    corpus.add("fuzz_config",
+               "node # this node\n    name = fin.sec_2   # from its card\n"
+               "    sign-key = '%s'\n    listen =\n"
+               "peers\n    banking\n        endpoint = tcp://[::1]:7002\n"
+               "    # water is reached through its card\n"
+               "other\n    a\n        b\n            c\n                d\n"
+               "                    e\n                        f\n"
+               "                            g = 'deepest \u65e2'\n"
+               % pk)
+
+
 
 
 def fake_key(tag, i):
@@ -321,6 +474,34 @@ def seeds_receipts(corpus):
         corpus.add("fuzz_receipt", b"\x02" + drill.encode())
 
 
+def seeds_status(corpus):
+    """Incident and status bodies as `ceptoar incident open` and `ceptoar
+    status post` write them, after fuzz_status's control byte: kind in
+    bits 0-1 (incident, damage-status, response-status, other), references
+    in (byte >> 2) % 5 (3: an update of the incident)."""
+    incident, damage, response = 0x00, 0x0d, 0x0e
+    bodies = [(incident, "ceptoar-incident: 1"),
+              (incident, "ceptoar-incident: 1\n"),
+              (incident, "ceptoar-incident: 1\n\nWide outage of the "
+                         "settlement network.\n\u6c7a\u6e08\n"),
+              (incident, "ceptoar-incident: 1\nopened-by: banking\n\n"),
+              (incident, "ceptoar-incident: 12\n")]
+    for state in ("normal", "degraded", "outage", "recovering", "recovered"):
+        bodies.append((damage, "ceptoar-status: 1\nstate: %s\n" % state))
+        bodies.append((response, "ceptoar-status: 1\nstate: %s\n\n"
+                                 "Restored at 10:42.\n" % state))
+    bodies += [(damage, "ceptoar-status: 1\nstate: Outage\n"),
+               (damage, "ceptoar-status: 1\nnote: x\nstate: outage\n"
+                        "state: normal\n\ntext"),
+               (damage, "ceptoar-status: 1\n\nstate: outage\n"),
+               (damage, "ceptoar-status: 1\nstate: outage"),
+               (0x05, "ceptoar-status: 1\nstate: outage\n"),   # + another
+               (0x09, "ceptoar-status: 1\nstate: outage\n"),   # related
+               (0x11, "ceptoar-status: 1\nstate: outage\n")]   # another
+    for control, body in bodies:
+        corpus.add("fuzz_status", bytes([control]) + body.encode())
+
+
 def write_dicts(out):
     """libFuzzer dictionaries: field names, magics, vocabulary."""
     def q(s):
@@ -363,6 +544,39 @@ def write_dicts(out):
                          "18446744073709551615", "18446744073709551616",
                          "0123456789abcdef0123456789abcdef"
                          "0123456789abcdef0123456789abcdef"],
+        "fuzz_share": ["ceptoar-key-share: 1\n", "fingerprint: ",
+                       "sign-key: ", "box-key: ", "split: ", "share: ",
+                       " of ", "threshold: ", "data-1: ", "data-2: ",
+                       "data-3: ", "data-4: ", "checksum: ", " ~", "\x00",
+                       "\n", " ", "1", "2", "255", "256", "0000 "],
+        "fuzz_transcript": ["ceptoar-transcript: 1\n", "\nrecord: ",
+                            "previous: ", "none", "time: ", "actor: ",
+                            "action: ", "input: ", "output: ", "signer: ",
+                            "signature: ", "1970-01-01T00:00:00Z",
+                            "9999-12-31T23:59:59Z", "2026-02-29T00:00:00Z",
+                            "T23:59:60Z", "gen", "roster-sign", "key-split",
+                            "\n", " ", "\x1b", "\xe2\x80\xae", "\xc2\x85",
+                            "\x7f", "18446744073709551615",
+                            "18446744073709551616"],
+        "fuzz_config": ["node\n", "    name = ", "    sign-key = ",
+                        "    key-file = ", "    roster-file = ",
+                        "    roster-hash = ", "    listen = ", "log\n",
+                        "    level = ", "replication\n",
+                        "    connect-roster = ", "    heads-interval-ms = ",
+                        "    requests-per-sec = ", "store\n",
+                        "    map-size = ", "    max-map-size = ",
+                        "peers\n", "        endpoint = ", "    ", " = ",
+                        "\"", "'", "#", "\n", "\t", "\r", "\x00", "$", "/",
+                        "0", "1", "99", "100", "86400000", "86400001",
+                        "1000000", "1000001", "1048575", "1048576",
+                        "17592186044416", "17592186044417",
+                        "18446744073709551616", "error", "warning", "info",
+                        "debug", "tcp://", "ipc://", "tcp://*:7001",
+                        "127.0.0.1:7001", "\xc3\xa9"],
+        "fuzz_status": ["ceptoar-incident: 1", "ceptoar-status: 1",
+                        "\nstate: ", "state: ", "normal", "degraded",
+                        "outage", "recovering", "recovered", "\n\n", "\n",
+                        "\x00", "\x0d", "\x0e", "\x0c"],
         "fuzz_sealed": ["\xce\xc1\x01\x01", "\xce\xb1\x01", "\x01", "\x41",
                         "\x42", "\x00\x00\x00\x11", "\x00\x10\x00\x10",
                         "\x00\x10\x00\x11"],
@@ -393,6 +607,8 @@ def main():
     seeds_from_docs(corpus, os.path.join(args.source, "docs", "formats.md"))
     seeds_limits(corpus)
     seeds_receipts(corpus)
+    seeds_config(corpus, os.path.join(args.source, "docs", "operations.md"))
+    seeds_status(corpus)
     # Keys are random, so the tool's seeds are made once per corpus.
     marker = os.path.join(args.out, ".tool-seeds")
     if args.keys_tool and not os.path.exists(marker):
@@ -407,7 +623,7 @@ def main():
     write_dicts(args.out)
     for h in HARNESSES:
         total = len(os.listdir(os.path.join(args.out, h)))
-        print("make_corpus: %-13s %3d seeds (%d new)"
+        print("make_corpus: %-15s %3d seeds (%d new)"
               % (h, total, corpus.added[h]))
     return 0
 

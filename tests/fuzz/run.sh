@@ -6,6 +6,7 @@
 #   SECONDS   time budget per harness (-max_total_time), default 30
 #   HARNESS   fuzz_entry fuzz_payload fuzz_sealed fuzz_card fuzz_roster
 #             fuzz_keyfile fuzz_sigfile fuzz_wire fuzz_notice fuzz_receipt
+#             fuzz_share fuzz_transcript fuzz_config fuzz_status
 #             (default: all)
 # Environment:
 #   FUZZ_JOBS=N         harnesses run at the same time (default 1)
@@ -40,7 +41,8 @@ cd "$(dirname "$0")/../.."
 budget=${1:-30}
 shift || true
 all=(fuzz_entry fuzz_payload fuzz_sealed fuzz_card fuzz_roster fuzz_keyfile
-     fuzz_sigfile fuzz_wire fuzz_notice fuzz_receipt)
+     fuzz_sigfile fuzz_wire fuzz_notice fuzz_receipt fuzz_share
+     fuzz_transcript fuzz_config fuzz_status)
 harnesses=("$@")
 [ ${#harnesses[@]} -gt 0 ] || harnesses=("${all[@]}")
 jobs=${FUZZ_JOBS:-1}
@@ -138,6 +140,10 @@ s_max_len () {
         fuzz_notice) echo 4608 ;;                 # notices are <= 4096
         fuzz_receipt) echo 8192 ;;                # ~100 receipt lines
         fuzz_wire) echo 65536 ;;                  # ENTRIES batches
+        fuzz_share) echo 4096 ;;                  # 7 shares of 562 bytes
+        fuzz_transcript) echo 16384 ;;            # records of ~600 bytes
+        fuzz_config) echo 8192 ;;                 # init writes ~600 bytes
+        fuzz_status) echo 4096 ;;                 # a few lines of text
     esac
 }
 

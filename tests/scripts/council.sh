@@ -3,9 +3,15 @@
 # processes on 127.0.0.1, each with its own node directory and store.
 # Source after lib.sh. Node NAME lives in $SCRATCH/nodes/NAME, logs in
 # $SCRATCH/logs/NAME.log; make_council's keys are in $SCRATCH/council.
+# COUNCIL_HOSTS (lib.sh, council_host) puts members on other addresses,
+# and NODE_NETNS[NAME] runs NAME's daemon in that network namespace.
 
 DAEMON="$CEPTOAR_BIN/ceptoard"
 declare -A NODE_PID=()
+# NODE_ENV[NAME]: VAR=VALUE words node_start puts in that daemon's
+# environment (through env(1), so NODE_PID stays the daemon's pid).
+declare -A NODE_ENV=()
+declare -A NODE_NETNS=()
 
 # council_up THRESHOLD NAME:SECTOR...: keys, roster, and one node
 # directory per member listening on its card's endpoint (not started).
@@ -14,11 +20,12 @@ council_up () {
     shift
     make_council "$SCRATCH/council" "$threshold" "$@"
     mkdir -p "$SCRATCH/nodes" "$SCRATCH/logs"
-    local port=${PORT_BASE:-17000}
+    local port=${PORT_BASE:-17000} i=0
     for spec in "$@"; do
         local name=${spec%%:*}
         port=$((port + 1))
-        node_init "$name" "tcp://127.0.0.1:$port"
+        i=$((i + 1))
+        node_init "$name" "tcp://$(council_host $i):$port"
     done
 }
 
@@ -70,11 +77,17 @@ open(path, "w").write("\n".join(lines))
 PY
 }
 
-# node_start NAME: start its daemon in the background; wait until it serves.
+# node_start NAME: start its daemon in the background (in the network
+# namespace NODE_NETNS[NAME], if set); wait until it serves.
 node_start () {
     local name=$1 dir="$SCRATCH/nodes/$1"
+    local netns=()
+    [ -z "${NODE_NETNS[$name]:-}" ] \
+        || netns=(ip netns exec "${NODE_NETNS[$name]}")
     rm -f "$dir/control.sock"
-    "$DAEMON" --dir "$dir" ${DAEMON_ARGS:-} >>"$SCRATCH/logs/$name.log" 2>&1 &
+    # shellcheck disable=SC2086 # NODE_ENV and DAEMON_ARGS are word lists
+    "${netns[@]}" env ${NODE_ENV[$name]:-} "$DAEMON" --dir "$dir" \
+        ${DAEMON_ARGS:-} >>"$SCRATCH/logs/$name.log" 2>&1 &
     NODE_PID[$name]=$!
     for _ in $(seq 1 300); do
         [ -S "$dir/control.sock" ] && return 0

@@ -11,10 +11,14 @@ SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/ceptoar-test.XXXXXX")
 TEST_NAME=$(basename "$0" .sh)
 CHECKS=0
 
+SKIPPED=
+
 cleanup () {
     local rc=$?
     # Stop anything this test started in the background.
     jobs -p | xargs -r kill -9 2>/dev/null || true
+    # A skip (see skip) is no failure.
+    [ -z "$SKIPPED" ] || [ "$rc" -ne 77 ] || rc=0
     if [ "$rc" -eq 0 ] && [ -z "${KEEP_SCRATCH:-}" ]; then
         rm -rf "$SCRATCH"
     else
@@ -27,6 +31,15 @@ trap cleanup EXIT
 fail () {
     echo "$TEST_NAME: FAIL: $*" >&2
     exit 1
+}
+
+# skip REASON: this machine cannot run the test. Says so, and exits 77,
+# which ctest reports as "Skipped" (SKIP_RETURN_CODE, tests/CMakeLists.txt):
+# never a silent pass.
+skip () {
+    echo "$TEST_NAME: SKIPPED: $*"
+    SKIPPED=1
+    exit 77
 }
 
 pass () {
@@ -63,21 +76,33 @@ lacks () {
     esac
 }
 
+# council_host I: the host of the I-th member (from 1) in the endpoints
+# make_council and council_up write: the I-th word of COUNCIL_HOSTS, or
+# 127.0.0.1 (tests that run nodes in network namespaces give their
+# addresses there).
+council_host () {
+    local hosts
+    read -r -a hosts <<< "${COUNCIL_HOSTS:-}"
+    echo "${hosts[$(($1 - 1))]:-127.0.0.1}"
+}
+
 # make_council DIR THRESHOLD NAME:SECTOR...: keys for each member (no
 # passphrase), a genesis roster signed by every member, in DIR/roster.
-# Member i gets the endpoint tcp://127.0.0.1:$((PORT_BASE + i)) (PORT_BASE
-# defaults to 17000; tests that run daemons pick their own, so that ctest
-# can run them in parallel).
+# Member i gets the endpoint tcp://$(council_host i):$((PORT_BASE + i))
+# (PORT_BASE defaults to 17000; tests that run daemons pick their own, so
+# that ctest can run them in parallel).
 make_council () {
     local dir=$1 threshold=$2
     shift 2
     mkdir -p "$dir"
-    local cards=() port=${PORT_BASE:-17000}
+    local cards=() port=${PORT_BASE:-17000} i=0
     for spec in "$@"; do
         local name=${spec%%:*} sector=${spec#*:}
         port=$((port + 1))
+        i=$((i + 1))
         "$KEYS" gen --name "$name" --sector "$sector" --out "$dir/$name" \
-            --endpoint "tcp://127.0.0.1:$port" --no-passphrase >/dev/null
+            --endpoint "tcp://$(council_host $i):$port" --no-passphrase \
+            >/dev/null
         cards+=(--card "$dir/$name/node.card")
     done
     "$KEYS" roster draft --threshold "$threshold" "${cards[@]}" \

@@ -127,6 +127,14 @@ pass
     || fail "$TARGET: payload outside its clearance: $(state "$TARGET" "$LEAK")"
 pass
 
+# Memory stays bounded under the flood and the slow reader: the target's
+# peak resident size (VmHWM) may grow from here by at most a bound well
+# below what unbounded queues would take (5000 requests of up to 1 MiB
+# each; the slow reader's 256 KiB entries).
+vm_kib () {      # vm_kib FIELD: the target's /proc status field, in KiB
+    awk -v f="$1:" '$1 == f { print $2 }' "/proc/${NODE_PID[$TARGET]}/status"
+}
+RSS_BEFORE=$(vm_kib VmRSS)
 "$HOSTILE" --key council/mallory/node.key \
     --server-card "council/$TARGET/node.card" --endpoint "$TARGET_ENDPOINT" \
     --roster council/roster --attack flood > attack-flood.log 2>&1 &
@@ -158,6 +166,17 @@ pass
 # full) must show as a gap in its sequence numbers (13.7), or mallory
 # would wait for them until the 60 s request timeout.
 attack slow-reader
+PEAK=$(vm_kib VmHWM)
+GROWTH_MIB=$(( (PEAK - RSS_BEFORE) / 1024 ))
+# AddressSanitizer keeps freed memory in quarantine (256 MiB by default),
+# so its builds get that much more room.
+BOUND_MIB=32
+grep -q libasan "/proc/${NODE_PID[$TARGET]}/maps" && BOUND_MIB=$((32 + 256))
+echo "memory: resident $((RSS_BEFORE / 1024)) MiB before the flood, peak" \
+     "$((PEAK / 1024)) MiB after it and the slow reader (bound: +$BOUND_MIB MiB)" >&2
+[ "$GROWTH_MIB" -le "$BOUND_MIB" ] \
+    || problem "the target's memory grew by $GROWTH_MIB MiB under the flood"
+pass
 
 # 4. The target is up and still replicates, both ways.
 kill -0 "${NODE_PID[$TARGET]}" || fail "$TARGET died"
