@@ -640,7 +640,7 @@ node_config_test (bool verbose)
     assert (values.has_roster_hash && values.roster_hash[1] == 0x23);
     assert (!strcmp (values.key_file, "node.key"));
     assert (!strcmp (values.roster_file, "roster"));
-    assert (!strcmp (values.listen, "tcp://127.0.0.1:7001"));
+    assert (values.listen && !strcmp (values.listen, "tcp://127.0.0.1:7001"));
     assert (values.log_level == NODE_CONFIG_LOG_INFO);
     assert (values.connect_roster);
     assert (values.heads_interval_ms == 10000);
@@ -802,14 +802,14 @@ node_config_test (bool verbose)
     FILE *file = fopen (path, "w");
     assert (file);
     fputs ("node\n   name = A\n", file);
-    fclose (file);
+    assert (fclose (file) == 0);
     assert (node_config_load (path, &tree, err, sizeof err)
             == NODE_CONFIG_BAD);
     assert (!tree && strstr (err, "line 2: indented by 3 spaces"));
     file = fopen (path, "w");
     assert (file);
     fputs (minimal, file);
-    fclose (file);
+    assert (fclose (file) == 0);
     assert (node_config_load (path, &tree, err, sizeof err) == 0 && tree);
     assert (node_config_check (tree, &values, err, sizeof err) == 0);
     zconfig_destroy (&tree);
