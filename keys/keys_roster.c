@@ -1699,13 +1699,13 @@ keys_roster_load (const char *path, char *err, size_t errlen)
     }
     char *text = malloc (KEYS_ROSTER_MAX_BYTES + 1);
     if (!text) {
-        fclose (file);
+        (void) fclose (file);
         keys_io_error (err, errlen, "out of memory");
         return NULL;
     }
     size_t len = fread (text, 1, KEYS_ROSTER_MAX_BYTES + 1, file);
     bool failed = ferror (file);
-    fclose (file);
+    (void) fclose (file);
     keys_roster_t *self = NULL;
     char reason[512];
     if (failed)
@@ -2784,7 +2784,7 @@ keys_roster_test (bool verbose)
     FILE *file = fopen (path, "a");
     assert (file);
     fputs ("trailing junk\n", file);
-    fclose (file);
+    assert (fclose (file) == 0);
     assert (!keys_roster_load (path, err, sizeof err));
     assert (strstr (err, "roster: line "));
     unlink (path);

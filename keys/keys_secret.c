@@ -210,6 +210,7 @@ s_record_key (uint8_t key[S_KEY_BYTES], const uint8_t *record,
     sodium_memzero (key, S_KEY_BYTES);
     if (record[S_OFF_KDF] == S_KDF_NONE)
         return 0;
+    assert (passphrase);    /* callers refuse a sealed record without one */
     return crypto_pwhash (key, S_KEY_BYTES, passphrase, strlen (passphrase),
                           record + S_OFF_SALT,
                           proto_get_u64 (record + S_OFF_OPSLIMIT),
@@ -555,7 +556,7 @@ s_read_file (const char *path, char *buf, size_t cap)
     FILE *file = fopen (path, "rb");
     assert (file);
     size_t len = fread (buf, 1, cap, file);
-    fclose (file);
+    (void) fclose (file);
     return len;
 }
 

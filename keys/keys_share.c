@@ -984,7 +984,7 @@ keys_share_test (bool verbose)
         else {
             assert (!got && result == KEYS_SHARE_TOO_FEW);
             if (picked == 2) {
-                keys_share_t *pair[2];
+                keys_share_t *pair[2] = { NULL, NULL };
                 size_t n = 0;
                 for (unsigned i = 0; i < 5; i++)
                     if (mask & (1u << i))

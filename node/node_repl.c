@@ -689,8 +689,9 @@ s_peer_endpoint (node_repl_t *self, const keys_member_t *m)
     const char *configured = node_dir_config_get (self->node, path, NULL);
     if (configured && *configured)
         return configured;
-    if (!atoi (node_dir_config_get (self->node,
-                                    "replication/connect-roster", "1")))
+    if (!strtol (node_dir_config_get (self->node,
+                                      "replication/connect-roster", "1"),
+                 NULL, 10))
         return NULL;
     const keys_notice_t *update = keys_notice_set_card_update (
         node_dir_notices (self->node), m->card.sign_pk);
@@ -924,12 +925,15 @@ node_repl_new (node_dir_t *node, const keys_secret_t *key, bool verbose,
                                                  : REPL_INFO;
     if (verbose)
         self->log_level = REPL_DEBUG;
-    self->heads_interval_ms = atoi (node_dir_config_get (
-        node, "replication/heads-interval-ms", "10000"));
-    if (self->heads_interval_ms < 100)
-        self->heads_interval_ms = NODE_DIR_HEADS_INTERVAL_MS;
-    long per_sec = atol (node_dir_config_get (
-        node, "replication/requests-per-sec", "0"));
+    //  strtol, not atoi: a number too large for an int is out of range
+    //  (the default), not undefined behaviour.
+    long heads_ms = strtol (node_dir_config_get (
+        node, "replication/heads-interval-ms", "10000"), NULL, 10);
+    self->heads_interval_ms = heads_ms >= 100 && heads_ms <= INT_MAX
+                                  ? (int) heads_ms
+                                  : NODE_DIR_HEADS_INTERVAL_MS;
+    long per_sec = strtol (node_dir_config_get (
+        node, "replication/requests-per-sec", "0"), NULL, 10);
     self->requests_per_sec = per_sec >= 1 && per_sec <= 1000000
                                  ? (unsigned) per_sec
                                  : NODE_REPL_REQUESTS_PER_SEC;

@@ -223,9 +223,7 @@ repl_write_peers_file (node_repl_t *self, bool running)
         size_t len = strlen (text);
         bool ok = write (fd, text, len) == (ssize_t) len;
         close (fd);
-        if (ok)
-            rename (tmp, path);
-        else
+        if (!ok || rename (tmp, path) != 0)
             unlink (tmp);
     }
     free (text);

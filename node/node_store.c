@@ -770,16 +770,18 @@ s_map_find (node_store_t *self, void **addr, size_t *len)
     while (rc && fgets (line, sizeof line, maps)) {
         unsigned long lo, hi, inode;
         unsigned dev_major, dev_minor;
+        //  The kernel wrote these numbers; the address exists only as one.
+        //  NOLINTNEXTLINE(cert-err34-c)
         if (sscanf (line, "%lx-%lx %*s %*s %x:%x %lu", &lo, &hi, &dev_major,
                     &dev_minor, &inode) == 5
             && inode == (unsigned long) self->data_ino
             && makedev (dev_major, dev_minor) == self->data_dev) {
-            *addr = (void *) lo;
+            *addr = (void *) lo;        //  NOLINT(performance-no-int-to-ptr)
             *len = hi - lo;
             rc = 0;
         }
     }
-    fclose (maps);
+    (void) fclose (maps);
     return rc;
 }
 

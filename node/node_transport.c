@@ -72,6 +72,10 @@ static const keys_member_t *s_fault_claimed (node_transport_t *self,
 
 static void
 s_err (char *err, size_t errlen, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
+static void
+s_err (char *err, size_t errlen, const char *fmt, ...)
 {
     if (!err || errlen == 0)
         return;
@@ -204,16 +208,14 @@ s_dir_write (const char *dir, const keys_member_t *members, size_t n,
             s_err (err, errlen, "cannot inspect %s/%s", dir, entry->d_name);
             result = -1;
         }
-        else
-        if (S_ISDIR (st.st_mode)) {
+        else if (S_ISDIR (st.st_mode)) {
             //  zauth loads certs from subdirectories too: we cannot vouch
             //  for them, so refuse rather than admit unknown keys.
             s_err (err, errlen, "cert directory %s holds a subdirectory "
                    "'%s'; remove it", dir, entry->d_name);
             result = -1;
         }
-        else
-        if ((!wanted || !S_ISREG (st.st_mode)) && unlink (path) != 0) {
+        else if ((!wanted || !S_ISREG (st.st_mode)) && unlink (path) != 0) {
             s_err (err, errlen, "cannot remove stale %s: %s", path,
                    strerror (errno));
             result = -1;
@@ -814,7 +816,7 @@ node_transport_test (bool verbose)
     char *stale = zsys_sprintf ("%s/stale.cert", cert_dir);
     FILE *file = fopen (stale, "w");
     assert (file);
-    fclose (file);
+    assert (fclose (file) == 0);
 
     char err[256] = "";
     node_transport_t *t = node_transport_new (roster1, kb, cert_dir, err,
@@ -953,7 +955,7 @@ node_transport_test (bool verbose)
     char *blocker = zsys_sprintf ("%s/file", scratch);
     file = fopen (blocker, "w");
     assert (file);
-    fclose (file);
+    assert (fclose (file) == 0);
     char *bad_dir = zsys_sprintf ("%s/certs", blocker);
     err[0] = 0;
     t = node_transport_new (roster1, kb, bad_dir, err, sizeof err);

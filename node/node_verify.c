@@ -241,7 +241,8 @@ node_verify_test (bool verbose)
     assert (pool);
     assert (!node_verify_next (pool) && !node_verify_wait (pool));
     //  Jobs of 1, 255, 256, 257, 700 and the rest, all queued at once.
-    size_t sizes[] = { 1, 255, 256, 257, 700, N - 1 - 255 - 256 - 257 - 700 };
+    const size_t sizes[]
+        = { 1, 255, 256, 257, 700, N - 1 - 255 - 256 - 257 - 700 };
     node_verify_job_t jobs[6];
     size_t at = 0;
     for (size_t j = 0; j < 6; j++) {

@@ -81,9 +81,11 @@ proto_level_test (bool verbose)
     for (size_t i = 0; i < S_LEVEL_COUNT; i++)
         assert ((size_t) s_levels[i].level == i + 1);
 
-    assert (PROTO_LEVEL_CLEAR == 1 && PROTO_LEVEL_GREEN == 2
-            && PROTO_LEVEL_AMBER == 3 && PROTO_LEVEL_AMBER_STRICT == 4
-            && PROTO_LEVEL_RED == 5);
+    static_assert (PROTO_LEVEL_CLEAR == 1 && PROTO_LEVEL_GREEN == 2
+                       && PROTO_LEVEL_AMBER == 3
+                       && PROTO_LEVEL_AMBER_STRICT == 4
+                       && PROTO_LEVEL_RED == 5,
+                   "wire values of the levels");
     assert (proto_level_parse ("clear") == PROTO_LEVEL_CLEAR);
     assert (proto_level_parse ("GREEN") == PROTO_LEVEL_GREEN);
     assert (proto_level_parse ("Amber") == PROTO_LEVEL_AMBER);

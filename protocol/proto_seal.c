@@ -85,7 +85,7 @@ proto_seal (const uint8_t *plain, size_t len,
         return 0;
 
     /* Slots go in ascending key order: sort an index, refuse repeats. */
-    uint8_t order[PROTO_SEAL_MAX_RECIPIENTS];
+    uint8_t order[PROTO_SEAL_MAX_RECIPIENTS] = { 0 };
     for (size_t i = 0; i < n; i++) {
         size_t at = i;
         while (at > 0
@@ -319,7 +319,7 @@ proto_seal_test (bool verbose)
 {
     printf (" * proto_seal: ");
     fflush (stdout);
-    assert (PROTO_SEAL_SLOT_BYTES == 112);
+    static_assert (PROTO_SEAL_SLOT_BYTES == 112, "slot size");
     assert (proto_seal_size (1, 1) == 5 + 112 + 24 + 4 + 1 + 16);
 
     /* Author A seals to itself and B, C; D is a member left out. */
@@ -374,6 +374,7 @@ proto_seal_test (bool verbose)
                 == 0);
         assert (out_len == plain_len && !memcmp (out, plain, plain_len));
         /* Exactly enough room is enough; one byte less is not. */
+        /* NOLINTNEXTLINE(readability-suspicious-call-argument) */
         assert (s_open (sealed, size, a.sign_pk, all[i], out, plain_len,
                         &out_len)
                 == 0);

@@ -1201,9 +1201,10 @@ proto_wire_test (bool verbose)
                          "unknown"));
     assert (proto_wire_frame_max () == PROTO_WIRE_FRAME_MAX);
     assert (proto_wire_header_bytes () == 8);
-    assert (PROTO_WIRE_HELLO_BYTES == 82);
-    assert (PROTO_WIRE_STUB_MIN == 187);
-    assert (PROTO_WIRE_BUDGET_MIN < PROTO_WIRE_FRAME_MAX / 7);
+    static_assert (PROTO_WIRE_HELLO_BYTES == 82, "HELLO size");
+    static_assert (PROTO_WIRE_STUB_MIN == 187, "smallest stub");
+    static_assert (PROTO_WIRE_BUDGET_MIN < PROTO_WIRE_FRAME_MAX / 7,
+                   "budget floor");
     assert (proto_wire_seq_next (1) == 2);
     assert (proto_wire_seq_next (UINT32_MAX) == 1);
 
@@ -1964,7 +1965,7 @@ s_test_spec (bool verbose)
     assert (text);
     while ((got = fread (text + len, 1, cap - len, file)) > 0)
         len += got;
-    fclose (file);
+    (void) fclose (file);
     assert (len < cap);
     text[len] = '\0';
     char *start = strstr (text, "\n## 13. ");
@@ -2018,7 +2019,7 @@ s_test_spec (bool verbose)
                                  "'%s' ;%s, the codec says '%s' ; %s\n",     \
                                  name, def, note, rules[k].def,              \
                                  rules[k].note);                             \
-                        assert (!"spec and codec differ");                   \
+                        assert (false && "spec and codec differ");           \
                     }                                                        \
                 }                                                            \
             if (!known) {                                                    \

@@ -112,6 +112,8 @@ main (int argc, char **argv)
     if (keys_roster_resolve_audience (node_dir_roster (node), audience_text,
                                       &audience, err, sizeof err) != 0) {
         fprintf (stderr, "fill_store: %s\n", err);
+        keys_secret_destroy (&key);
+        node_dir_destroy (&node);
         return 2;
     }
     char *body = malloc ((size_t) body_bytes + 1);
@@ -119,8 +121,16 @@ main (int argc, char **argv)
     uint8_t *payloads = malloc (FILL_BATCH * cap);
     node_post_t *posts = calloc (FILL_BATCH, sizeof *posts);
     uint8_t (*ids)[PROTO_HASH_BYTES] = malloc (FILL_BATCH * PROTO_HASH_BYTES);
-    if (!body || !payloads || !posts || !ids)
+    if (!body || !payloads || !posts || !ids) {
+        fprintf (stderr, "fill_store: out of memory\n");
+        free (body);
+        free (payloads);
+        free (posts);
+        free (ids);
+        keys_secret_destroy (&key);
+        node_dir_destroy (&node);
         return 1;
+    }
     memset (body, 'x', (size_t) body_bytes);
     long done = 0;
     int rc = 0;

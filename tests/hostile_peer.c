@@ -1810,7 +1810,7 @@ s_attack_zap_window (s_hostile_t *self)
         s_check (self, after, "%s appeared within 60 s", self->after);
     s_say ("sent %zu frames (%zu before %s), received %zu", sent,
            sent_before, self->after ? self->after : "-", got);
-    seen = s_monitor_read (self, 100, 0);
+    (void) s_monitor_read (self, 100, 0);   //  prints the last events
     s_check (self, got == 0, "nothing came back in %" PRId64 " ms",
              zclock_mono () - start);
     return 0;
@@ -2328,7 +2328,7 @@ s_destroy (s_hostile_t **self_p)
         return;
     s_disconnect (self);
     if (self->dump)
-        fclose (self->dump);
+        (void) fclose (self->dump);     //  s_dump_frame flushed each frame
     keys_roster_destroy (&self->roster);
     keys_secret_destroy (&self->key);
     free (self);
@@ -2343,7 +2343,7 @@ main (int argc, char **argv)
     const char *entry = NULL;
     const char *dump_path = NULL, *listen = NULL;
     const char *claim = NULL, *after = NULL;
-    int duration_ms = 3000;
+    long duration_ms = 3000;
     static const struct option options[] = {
         { "key", required_argument, NULL, 'k' },
         { "server-card", required_argument, NULL, 'c' },
@@ -2371,7 +2371,7 @@ main (int argc, char **argv)
         case 'D': dump_path = optarg; break;
         case 'L': listen = optarg; break;
         case 'C': claim = optarg; break;
-        case 'T': duration_ms = atoi (optarg); break;
+        case 'T': duration_ms = strtol (optarg, NULL, 10); break;
         case 'A': after = optarg; break;
         default: return s_usage ();
         }
@@ -2407,7 +2407,7 @@ main (int argc, char **argv)
     self->listen = listen;
     self->claim = claim;
     self->after = after;
-    self->duration_ms = duration_ms;
+    self->duration_ms = (int) duration_ms;      //  1..600000, checked
     int rc = 2;
     if (dump_path && !(self->dump = fopen (dump_path, "wb"))) {
         fprintf (stderr, "hostile_peer: cannot create %s\n", dump_path);

@@ -104,7 +104,7 @@ s_read_file (const char *dir_path)
         return NULL;
     json_error_t jerr;
     json_t *state = json_loadf (file, 0, &jerr);
-    fclose (file);
+    (void) fclose (file);
     if (!json_is_object (state)) {
         fprintf (stderr, "note: '%s' does not parse (line %d: %s): ignored\n",
                  path, jerr.line, jerr.text);

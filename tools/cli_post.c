@@ -216,7 +216,6 @@ cli_post (int argc, char *argv[])
                       &payload, id);
     if (rc != TOOL_EXIT_OK)
         goto done;
-    rc = TOOL_EXIT_USAGE;
     char hex[2 * PROTO_HASH_BYTES + 1];
     proto_hex_encode (hex, id, PROTO_HASH_BYTES);
     printf ("%s\n", hex);

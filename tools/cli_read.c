@@ -207,6 +207,8 @@ cli_list (int argc, char *argv[])
     if (json)
         list.array = json_array ();
     list.limit = limit;
+    //  An array of pointers, so sizeof a pointer is right.
+    // NOLINTNEXTLINE(bugprone-sizeof-expression)
     if (limit && !(list.kept = calloc (limit, sizeof *list.kept))) {
         tool_error ("out of memory for --limit %lu", limit);
         goto done;

@@ -191,7 +191,7 @@ keys_cmd_transcript_check (const char *path)
         FILE *file = fopen (path, "rb");
         bool empty = file && fgetc (file) == EOF;
         if (file)
-            fclose (file);
+            (void) fclose (file);
         if (!empty) {
             tool_error ("transcript: %s", err);
             rc = TOOL_EXIT_FAIL;

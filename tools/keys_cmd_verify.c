@@ -14,6 +14,7 @@
    An invalid file beside a valid one of the same version is reported and
    skipped (anyone can write an unsigned draft); the chain goes on.         */
 
+#include <assert.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -229,6 +230,7 @@ keys_cmd_roster_verify (int argc, char *argv[])
         next = hi;
         want++;
     }
+    assert (current);                   //  n > 0: the loop picked one
     printf ("chain valid: version %" PRIu64 " is in force\n",
             keys_roster_version (current->roster));
     rc = TOOL_EXIT_OK;

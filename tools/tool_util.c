@@ -93,7 +93,7 @@ tool_read_file (const char *path, size_t max, size_t *len)
         failed = true;
     }
     if (!is_stdin)
-        fclose (file);
+        (void) fclose (file);
     if (failed) {
         if (buf) {
             sodium_memzero (buf, used);
@@ -139,7 +139,7 @@ s_read_hidden (const char *prompt)
     if (restore)
         tcsetattr (fileno (tty), TCSAFLUSH, &old);
     fputc ('\n', tty);
-    fclose (tty);
+    (void) fclose (tty);
     if (!ok) {
         if (line)
             sodium_free (line);
@@ -364,6 +364,9 @@ tool_format_time (uint64_t ms, char out[TOOL_TIME_LEN])
         return;
     }
     char date[24];
-    strftime (date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (strftime (date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
+        snprintf (out, TOOL_TIME_LEN, "?");
+        return;
+    }
     snprintf (out, TOOL_TIME_LEN, "%s.%03uZ", date, (unsigned) (ms % 1000));
 }

@@ -130,9 +130,10 @@ s_check_model (zconfig_t *tree, const char *text, size_t len)
 
 /* ------------------------------------------------------------------------
    Whether two trees hold the same names and values in the same order
-   (a value zconfig keeps as NULL reads as "").                             */
+   (a value zconfig keeps as NULL reads as ""). Recursive, but only as deep
+   as the tree, which node_config_parse keeps to NODE_CONFIG_DEPTH_MAX.    */
 static bool
-s_tree_eq (zconfig_t *a, zconfig_t *b)
+s_tree_eq (zconfig_t *a, zconfig_t *b)  /* NOLINT(misc-no-recursion) */
 {
     while (a && b) {
         const char *va = zconfig_value (a), *vb = zconfig_value (b);
@@ -257,15 +258,18 @@ s_check_limits (zconfig_t *tree, const node_config_t *v)
                                      : NODE_CONFIG_LOG_INFO;
     FUZZ_CHECK ("config-readers", read == v->log_level);
     FUZZ_CHECK ("config-readers",
-                (atoi (zconfig_get (tree, "replication/connect-roster", "1"))
+                (strtol (zconfig_get (tree, "replication/connect-roster", "1"),
+                         NULL, 10)
                  != 0)
                     == v->connect_roster);
-    int heads = atoi (zconfig_get (tree, "replication/heads-interval-ms",
-                                   "10000"));
+    long heads = strtol (zconfig_get (tree, "replication/heads-interval-ms",
+                                      "10000"),
+                         NULL, 10);
     FUZZ_CHECK ("config-readers", heads >= 100
                                       && (unsigned) heads
                                              == v->heads_interval_ms);
-    long rate = atol (zconfig_get (tree, "replication/requests-per-sec", "0"));
+    long rate = strtol (
+        zconfig_get (tree, "replication/requests-per-sec", "0"), NULL, 10);
     FUZZ_CHECK ("config-readers",
                 (rate >= 1 && rate <= 1000000 ? (unsigned) rate : 200u)
                     == v->requests_per_sec);

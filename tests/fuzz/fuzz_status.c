@@ -164,7 +164,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     for (int s = 1; s <= 5; s++) {
         char name[32];
         snprintf (name, sizeof name, "%s", cli_state_name (s));
-        for (size_t i = 0; name[i] && i < len; i++)
+        for (size_t i = 0; i < len && name[i]; i++)
             if (body[i] & 1)
                 name[i] = (char) toupper ((unsigned char) name[i]);
         FUZZ_CHECK ("status-state", cli_state_parse (name) == (cli_state_t) s);

@@ -57,6 +57,14 @@ s_open (const char *name, const char *comment)
     return f;
 }
 
+/* A vector file that could not be written in full must not look done. */
+static void
+s_close (FILE *f)
+{
+    assert (!ferror (f));
+    assert (fclose (f) == 0);
+}
+
 static void
 s_hex (FILE *f, const char *key, const uint8_t *bin, size_t len)
 {
@@ -152,7 +160,7 @@ s_entry_file (const char *name, const char *comment, const s_key_t *author,
     proto_entry_id (id, stub, stub_len);
     s_hex (f, "id", id, PROTO_HASH_BYTES);
     s_hex (f, "payload", payload, payload_len);
-    fclose (f);
+    s_close (f);
 }
 
 static void
@@ -164,7 +172,7 @@ s_reject (const char *name, const char *comment, const char *input,
     fprintf (f, "input: %s\n", input);
     s_hex (f, "bytes", bytes, len);
     fprintf (f, "reject: %s\n", proto_reject_name (reason));
-    fclose (f);
+    s_close (f);
 }
 
 static void
@@ -178,7 +186,7 @@ s_reject_entry (const char *name, const char *comment, const uint8_t *stub,
     s_hex (f, "stub", stub, stub_len);
     s_hex (f, "payload", payload, payload_len);
     fprintf (f, "reject: %s\n", proto_reject_name (reason));
-    fclose (f);
+    s_close (f);
 }
 
 /* Check a reject vector against the codec before writing it.              */
@@ -267,7 +275,7 @@ main (int argc, char *argv[])
     fprintf (f, "vector: payload\n");
     s_payload_fields (f, &p1);
     s_hex (f, "payload", pl1, pl1_len);
-    fclose (f);
+    s_close (f);
 
     /* ---- payload-2: the smallest ----------------------------------------- */
     proto_payload_t p2;
@@ -281,7 +289,7 @@ main (int argc, char *argv[])
     fprintf (f, "vector: payload\n");
     s_payload_fields (f, &p2);
     s_hex (f, "payload", pl2, pl2_len);
-    fclose (f);
+    s_close (f);
 
     /* ---- entry-1: first entry, GREEN, council -------------------------- */
     proto_payload_t e1p;
@@ -383,7 +391,7 @@ main (int argc, char *argv[])
         s_hex (f, "recipient_sign_pk", b.pk, PROTO_PK_BYTES);
         s_hex (f, "recipient_box_sk", b.box_sk, PROTO_BOXSK_BYTES);
         s_hex (f, "plaintext", e3plain, e3plain_len);
-        fclose (f);
+        s_close (f);
     }
     uint8_t id3[PROTO_HASH_BYTES];
     proto_entry_id (id3, stub3, stub3_len);
