@@ -3,14 +3,15 @@
 # test_fault_kill_catchup: kill -9 a node again and again, at random
 # moments, while it catches up 100 000 entries that ask for delivery
 # receipts (DESIGN §5.3 "never lose"):
-# - after every kill, every entry its log said it stored (ceptoard
-#   --verbose logs "stored ID" only after the commit) is in its store,
-#   and fsck is clean;
+# - after every kill (until it has caught up), every entry its log said
+#   it stored (ceptoard --verbose logs "stored ID" only after the
+#   commit) is in its store, and fsck is clean;
 # - in the end it holds everything, and the author holds its receipts for
 #   every one of the 100 000 entries: a receipt owed (queued in the same
 #   transaction as the payload) survives a kill between storing the
 #   payload and posting the receipt.
-# CEPTOAR_KILL_ROUNDS (default 10) sets the number of kills.
+# CEPTOAR_KILL_ROUNDS (default 10) sets the most kills; at least two must
+# land mid catch-up.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/council.sh"
 cd "$SCRATCH"
@@ -45,7 +46,7 @@ logged_count () {
 }
 
 DAEMON_ARGS=--verbose
-last=0
+mid=0
 for round in $(seq 1 "$ROUNDS"); do
     node_start B
     sleep "0.$((RANDOM % 9 + 1))"
@@ -56,12 +57,13 @@ for round in $(seq 1 "$ROUNDS"); do
         || fail "round $round: B logged $logged entries as stored, holds $held"
     expect 0 "$CLI" fsck --dir nodes/B
     echo "$TEST_NAME: kill $round: B held A's 1..$held, had logged $logged" >&2
-    last=$held
+    [ "$held" -gt 0 ] && [ "$held" -lt "$TOTAL" ] && mid=$((mid + 1))
+    [ "$held" -lt "$TOTAL" ] || break      # caught up: nothing left to cut
 done
-# The kills must have landed mid catch-up, not before it began or after
-# it ended (else this test proves nothing).
-[ "$last" -gt 0 ] && [ "$last" -lt "$TOTAL" ] \
-    || fail "B held $last of $TOTAL entries after the kills: not mid catch-up"
+# Kills must have landed mid catch-up, not all before it began or after
+# it ended (else this test proves nothing); a fast build may finish the
+# catch-up before the last rounds.
+[ "$mid" -ge 2 ] || fail "only $mid of the kills landed mid catch-up"
 pass
 
 node_start B
