@@ -136,6 +136,16 @@ keys_transcript_head (const keys_transcript_t *self,
     return 0;
 }
 
+void
+keys_transcript_record_hash (const keys_transcript_t *self, size_t index,
+                             uint8_t out[PROTO_HASH_BYTES])
+{
+    assert (self);
+    assert (index < self->count);
+    assert (out);
+    memcpy (out, self->records[index].hash, PROTO_HASH_BYTES);
+}
+
 //  --------------------------------------------------------------------------
 //  Values.
 
@@ -1321,6 +1331,14 @@ keys_transcript_test (bool verbose)
     assert (keys_transcript_record (t, 0)->has_previous == false);
     uint8_t head[PROTO_HASH_BYTES];
     assert (keys_transcript_head (t, head) == 0);
+    //  Each record's hash is the next one's previous; the last is the head.
+    for (size_t i = 0; i < 5; i++) {
+        uint8_t hash[PROTO_HASH_BYTES];
+        keys_transcript_record_hash (t, i, hash);
+        const uint8_t *expect = i < 4
+            ? keys_transcript_record (t, i + 1)->previous : head;
+        assert (memcmp (hash, expect, PROTO_HASH_BYTES) == 0);
+    }
     s_test_expect (text, len, 0, NULL, false);
 
     //  Appending in memory gives the same bytes as the file path would.

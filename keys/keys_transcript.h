@@ -174,6 +174,15 @@ int
                           uint8_t out[PROTO_HASH_BYTES]);
 
 /* ------------------------------------------------------------------------
+   BLAKE2b-256 of record index's bytes (0-based, below the count): the head
+   the transcript had when that record was its last, which a ceremony
+   command printed and the paper log keeps. Comparing it with the paper
+   log is how a reader notices records dropped from the end.                 */
+void
+    keys_transcript_record_hash (const keys_transcript_t *self, size_t index,
+                                 uint8_t out[PROTO_HASH_BYTES]);
+
+/* ------------------------------------------------------------------------
    BLAKE2b-256 of the file at path. Returns 0, or -1 with errno set.         */
 int
     keys_transcript_hash_file (const char *path,

@@ -5,7 +5,8 @@
    ceremony transcript (keys/keys_transcript.h) and prints it as a record
    a person can read: number, time, action, actor, signer (named from the
    roster when one is given), input and output files with their hashes, and
-   the head hash to compare with the one written down at the ceremony.
+   the head hash to compare with the one written down at the ceremony
+   (--head checks it: records dropped from the end are caught that way).
    keys_cmd_transcript_record is what ceremony commands call after their
    work when given --transcript FILE.                                        */
 
@@ -22,18 +23,27 @@
 #include "tool_util.h"
 
 #define ERR_LEN 512
+/* A head written down must give at least 128 bits of the hash, as a key
+   fingerprint does: fewer would let a forger search for a match.           */
+#define S_HEAD_MIN_HEX 32
+#define S_HEAD_HEX     (2 * PROTO_HASH_BYTES)
 
 static const char *s_usage =
-    "usage: ceptoar-keys transcript verify [--roster ROSTER] FILE\n"
+    "usage: ceptoar-keys transcript verify [--roster ROSTER] [--head HEX]\n"
+    "                                      FILE\n"
     "\n"
     "Verifies a ceremony transcript: every record's signature, the record\n"
     "numbers 1, 2, 3..., each record's link to the hash of the one before,\n"
-    "and that times never go back. Prints the records and the head hash;\n"
-    "compare the head with the one written down at the last ceremony (a\n"
-    "transcript cut short after a record still verifies).\n"
+    "and that times never go back. Prints the records and the head hash.\n"
+    "Records dropped from the end leave a shorter transcript that still\n"
+    "verifies: give the head written down in the paper log at the last\n"
+    "ceremony with --head, and verify fails unless a record has it.\n"
     "\n"
     "  --roster ROSTER  name each signer from this roster; a signer who is\n"
     "                   not a member fails the check\n"
+    "  --head HEX       the head written down (at least its first 32 hex\n"
+    "                   digits): some record must have it; records after\n"
+    "                   it are named as added since\n"
     "\n"
     "Ceremony commands append to a transcript with --transcript FILE.\n"
     "exit status: 0 valid, 1 verification failed, 2 usage or I/O error\n";
@@ -78,19 +88,91 @@ s_print_record (const keys_transcript_record_t *r,
     return known;
 }
 
+//  Reads a head written down: 32 to 64 hex digits, either case, into
+//  lowercase out. Returns its length, or 0 if it is not one.
+static size_t
+s_parse_head (const char *text, char out[S_HEAD_HEX + 1])
+{
+    size_t len = strlen (text);
+    if (len < S_HEAD_MIN_HEX || len > S_HEAD_HEX)
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = text[i];
+        if (c >= 'A' && c <= 'F')
+            c = (char) (c - 'A' + 'a');
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+            return 0;
+        out[i] = c;
+    }
+    out[len] = '\0';
+    return len;
+}
+
+//  Finds the record whose hash begins with head (lowercase hex); returns its
+//  1-based number, or 0 if none has it.
+static size_t
+s_find_head (const keys_transcript_t *transcript, const char *head)
+{
+    size_t count = keys_transcript_count (transcript);
+    for (size_t i = 0; i < count; i++) {
+        uint8_t hash[PROTO_HASH_BYTES];
+        char hex[S_HEAD_HEX + 1];
+        keys_transcript_record_hash (transcript, i, hash);
+        proto_hex_encode (hex, hash, PROTO_HASH_BYTES);
+        if (!strncmp (hex, head, strlen (head)))
+            return i + 1;
+    }
+    return 0;
+}
+
+//  Checks the head written down against the verified transcript and says
+//  what it found; returns TOOL_EXIT_OK or TOOL_EXIT_FAIL.
+static int
+s_check_head (const keys_transcript_t *transcript, const char *path,
+              const char *head, const char *head_now)
+{
+    size_t count = keys_transcript_count (transcript);
+    size_t at = s_find_head (transcript, head);
+    if (!at) {
+        tool_error ("no record of '%s' has the head %s written down: "
+                    "records were dropped from its end, or this is another "
+                    "transcript (its last record is %zu, head %s)",
+                    path, head, count, head_now);
+        return TOOL_EXIT_FAIL;
+    }
+    if (at == count)
+        printf ("head written down: record %zu's, the last: nothing was "
+                "dropped from the end\n", at);
+    else
+        printf ("head written down: record %zu's; records %zu to %zu were "
+                "added after it: the paper log must list them\n", at,
+                at + 1, count);
+    return TOOL_EXIT_OK;
+}
+
 static int
 s_cmd_verify (int argc, char *argv[])
 {
     static const struct option options[] = {
         { "roster", required_argument, NULL, 'r' },
+        { "head", required_argument, NULL, 'H' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     const char *roster_path = NULL;
+    char head[S_HEAD_HEX + 1] = "";
     int opt;
     while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
         switch (opt) {
         case 'r': roster_path = optarg; break;
+        case 'H':
+            if (!s_parse_head (optarg, head)) {
+                tool_error ("--head '%s': give the head as written down, "
+                            "%d to %d hex digits", optarg, S_HEAD_MIN_HEX,
+                            S_HEAD_HEX);
+                return TOOL_EXIT_USAGE;
+            }
+            break;
         case 'h': fputs (s_usage, stdout); return TOOL_EXIT_OK;
         default: fputs (s_usage, stderr); return TOOL_EXIT_USAGE;
         }
@@ -137,19 +219,23 @@ s_cmd_verify (int argc, char *argv[])
             strangers++;
         printf ("\n");
     }
-    uint8_t head[PROTO_HASH_BYTES];
-    char head_hex[2 * PROTO_HASH_BYTES + 1];
-    keys_transcript_head (transcript, head);
-    proto_hex_encode (head_hex, head, PROTO_HASH_BYTES);
+    uint8_t head_now[PROTO_HASH_BYTES];
+    char head_hex[2 * PROTO_HASH_BYTES + 1] = "(none: no records)";
+    if (keys_transcript_head (transcript, head_now) == 0)
+        proto_hex_encode (head_hex, head_now, PROTO_HASH_BYTES);
+    if (*head && s_check_head (transcript, path, head, head_hex) != 0)
+        rc = TOOL_EXIT_FAIL;
     if (strangers) {
         tool_error ("%zu of %zu records are signed by keys that are not "
                     "members of roster '%s'", strangers, count, roster_path);
         rc = TOOL_EXIT_FAIL;
     }
-    else
+    else if (rc == TOOL_EXIT_OK && *head)
+        printf ("%s: %zu records, valid\nhead %s\n", path, count, head_hex);
+    else if (rc == TOOL_EXIT_OK)
         printf ("%s: %zu records, valid\nhead %s\n(compare the head with "
-                "the one written down at the last ceremony)\n", path,
-                count, head_hex);
+                "the one written down at the last ceremony, or give it "
+                "with --head)\n", path, count, head_hex);
 done:
     keys_transcript_destroy (&transcript);
     keys_roster_destroy (&roster);
@@ -168,6 +254,39 @@ keys_cmd_transcript (int argc, char *argv[])
     tool_error ("unknown command 'transcript %s'", argv[1]);
     fputs (s_usage, stderr);
     return TOOL_EXIT_USAGE;
+}
+
+//  Whether a record can be appended now, so that a ceremony step never
+//  writes files it then cannot record: the clock must not be before the
+//  last record's time, and the transcript must have room.
+static int
+s_check_appendable (const keys_transcript_t *transcript, const char *path)
+{
+    size_t count = keys_transcript_count (transcript);
+    if (count == 0)
+        return TOOL_EXIT_OK;
+    if (count >= KEYS_TRANSCRIPT_MAX_RECORDS) {
+        tool_error ("transcript '%s' holds %zu records, the most allowed: "
+                    "start a new one; the ceremony was not run", path, count);
+        return TOOL_EXIT_FAIL;
+    }
+    const keys_transcript_record_t *last
+        = keys_transcript_record (transcript, count - 1);
+    int64_t now = (int64_t) time (NULL);
+    if (now < last->time) {
+        char when[KEYS_TRANSCRIPT_TIME_LEN + 1];
+        char before[KEYS_TRANSCRIPT_TIME_LEN + 1];
+        if (keys_transcript_format_time (now, when) != 0)
+            snprintf (when, sizeof when, "?");
+        if (keys_transcript_format_time (last->time, before) != 0)
+            snprintf (before, sizeof before, "?");
+        tool_error ("transcript '%s': the clock reads %s, before the time "
+                    "of record %" PRIu64 " (%s): set the clock (UTC) and "
+                    "try again; the ceremony was not run", path, when,
+                    last->number, before);
+        return TOOL_EXIT_FAIL;
+    }
+    return TOOL_EXIT_OK;
 }
 
 int
@@ -205,6 +324,8 @@ keys_cmd_transcript_check (const char *path)
                     path, err);
         rc = TOOL_EXIT_FAIL;
     }
+    else if (loaded == 0)
+        rc = s_check_appendable (transcript, path);
     keys_transcript_destroy (&transcript);
     return rc;
 }

@@ -15,9 +15,11 @@ int
 
 /* ------------------------------------------------------------------------
    Before a ceremony writes anything: check that the transcript at path
-   does not exist yet or is a valid transcript that can be appended to, so
-   that a ceremony never runs with nowhere to record it. Prints an error
-   and returns the exit code (1 broken, 2 unreadable), or 0.                 */
+   does not exist yet or is a valid transcript that can be appended to
+   now (it has room, and the clock is not before its last record's time),
+   so that a ceremony never runs with nowhere to record it. Prints an error
+   and returns the exit code (1 broken, full or clock behind, 2
+   unreadable), or 0.                                                        */
 int
     keys_cmd_transcript_check (const char *path);
 

@@ -3,7 +3,9 @@
 # test_keys_transcript: the ceremony transcript end to end: ceremony
 # commands append signed, hash-chained records with --transcript; 'transcript
 # verify' prints them and exits 1, naming the record, after any edit,
-# deletion or reordering; appending to a broken transcript is refused.
+# deletion or reordering, and after records dropped from the end when given
+# the head written down (--head); appending to a broken transcript is
+# refused.
 . "$(dirname "$0")/lib.sh"
 cd "$SCRATCH"
 
@@ -103,6 +105,74 @@ head -c $(($(wc -c < good.log) - 40)) good.log > bad.log
 expect 1 "$KEYS" transcript verify bad.log
 contains "record 6 ("
 contains "cut short"
+
+# --- Records dropped from the end: caught against the paper log ---------
+# Alone, a transcript cut after a record still verifies; the head written
+# down at the ceremony (--head) is what catches it.
+HEAD6=$(sed -n 's/^head //p' <<< "$("$KEYS" transcript verify good.log)")
+[ ${#HEAD6} = 64 ] || fail "no head printed for good.log"
+pass
+HEAD5=$(b2sum -l 256 < <(awk 'BEGIN{RS="";ORS=""} NR==6{print; print "\n"}' \
+    good.log) | cut -d' ' -f1)
+last_start=$(grep -n '^record: 6$' good.log | cut -d: -f1)
+head -n $((last_start - 2)) good.log > cut5.log
+expect 0 "$KEYS" transcript verify cut5.log
+contains "cut5.log: 5 records, valid"
+contains "head $HEAD5"
+contains "or give it with --head"
+# The head of record 6, written down when it was appended: not found.
+expect 1 "$KEYS" transcript verify --head "$HEAD6" cut5.log
+contains "no record of 'cut5.log' has the head $HEAD6 written down"
+contains "records were dropped from its end"
+contains "its last record is 5, head $HEAD5"
+lacks "valid"
+# Two records dropped; a 32-digit prefix in capitals as a person may type.
+head -n $((start - 2)) good.log > cut2.log
+UPPER=$(tr a-f A-F <<< "${HEAD6:0:32}")
+expect 1 "$KEYS" transcript verify --head "$UPPER" cut2.log
+contains "has the head ${HEAD6:0:32} written down"
+# The whole transcript: the head is the last record's.
+expect 0 "$KEYS" transcript verify --head "$HEAD6" good.log
+contains "head written down: record 6's, the last: nothing was dropped"
+contains "good.log: 6 records, valid"
+# An older head: the records after it were added since, and are named.
+expect 0 "$KEYS" transcript verify --head "${HEAD5:0:40}" good.log
+contains "head written down: record 5's; records 6 to 6 were added after it"
+# The head of another transcript is not this one's.
+expect 1 "$KEYS" transcript verify --head "$(printf '%064d' 0)" good.log
+contains "no record of 'good.log' has the head"
+# A head too short to trust, or not hex: a usage error.
+expect 2 "$KEYS" transcript verify --head "${HEAD6:0:31}" good.log
+contains "32 to 64 hex digits"
+expect 2 "$KEYS" transcript verify --head "${HEAD6:0:31}g" good.log
+expect 2 "$KEYS" transcript verify --head "${HEAD6}0" good.log
+
+# --- A clock behind the last record: refused before any work ------------
+LIBFAKETIME=""
+for f in /usr/lib/*/faketime/libfaketimeMT.so.1 \
+         /usr/lib/faketime/libfaketimeMT.so.1; do
+    [ -e "$f" ] && LIBFAKETIME=$f && break
+done
+[ -n "$LIBFAKETIME" ] || fail "libfaketime not found (Debian package" \
+    "faketime; tools/setup.sh installs it)"
+export ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}verify_asan_link_order=0"
+cp good.log ceremony.log
+expect 1 env LD_PRELOAD="$LIBFAKETIME" FAKETIME=-1d "$KEYS" roster sign \
+    --key FIN-SEC/node.key --yes --out FIN-SEC.sig --transcript ceremony.log \
+    draft
+contains "the clock reads"
+contains "before the time of record 6"
+contains "the ceremony was not run"
+[ ! -e FIN-SEC.sig ] || fail "a step ran with the clock behind the transcript"
+pass
+expect 1 env LD_PRELOAD="$LIBFAKETIME" FAKETIME=-1d "$KEYS" split \
+    --key FIN-SEC/node.key --shares 3 --threshold 2 --out-dir late-shares \
+    --transcript ceremony.log
+contains "the clock reads"
+[ ! -e late-shares ] || fail "split wrote shares with the clock behind"
+pass
+cmp -s good.log ceremony.log || fail "a refused step changed the transcript"
+pass
 
 # --- Appending to a broken transcript is refused, nothing written -------
 edit '0,/^actor: FIN-BANK$/s//actor: FIN-BANKS/'
