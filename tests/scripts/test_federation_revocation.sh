@@ -8,7 +8,8 @@
 #    for a key outside the roster are refused; a restarted node keeps it.
 # 2. C's key can no longer open a transport session (hostile_peer).
 # 3. D's key is rotated after it signed entries, one of them stamped
-#    5 minutes ahead: nodes that join later (E, and D's new node) get D's old
+#    5 minutes ahead: D's old key can no longer open a transport session
+#    (hostile_peer); nodes that join later (E, and D's new node) get D's old
 #    entries stamped before the change but not the future one, count the
 #    refusal (key-retired) against the peer that served it, and list the
 #    old key as retired.
@@ -251,9 +252,26 @@ expect 0 "$KEYS" roster combine --from "$K/roster" --out "$K/roster.v2" \
     "$K/v2.draft" "$K/v2.A.sig" "$K/v2.B.sig" "$K/v2.D2.sig"
 grep -q "^retired: " "$K/roster.v2" || fail "roster.v2 lists no retired key"
 pass
+# Positive control: before version 2 the same attempt with D's key (its
+# node is stopped) gets a session and answers.
+expect 1 "$HOSTILE" --key "$K/D/node.key" --server-card "$K/A/node.card" \
+    --endpoint tcp://127.0.0.1:18101 --roster "$K/roster" --attack non-member
+contains "event HANDSHAKE_SUCCEEDED"
 expect 0 "$CLI" roster apply --dir nodes/A "$K/roster.v2"
 for n in A B; do
     wait_for 30 "$n switches to version 2" at_version "$n" 2
+done
+# D's old key can no longer open a transport session at either node.
+for at in A:18101 B:18102; do
+    n=${at%%:*}
+    expect 0 "$HOSTILE" --key "$K/D/node.key" \
+        --server-card "$K/$n/node.card" --endpoint "tcp://127.0.0.1:${at#*:}" \
+        --roster "$K/roster.v2" --attack non-member
+    echo "$OUT" > "attack-retired-$n.log"
+    contains "nothing came back"
+    contains "event HANDSHAKE_FAILED_AUTH"
+    lacks "event HANDSHAKE_SUCCEEDED"
+    lacks "reply "
 done
 
 # Nodes that were away since before D signed: E (a member stopped from
