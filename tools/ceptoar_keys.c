@@ -138,6 +138,8 @@ static const char *s_usage_sign =
     "for confirmation and writes a detached signature.\n"
     "Without a terminal on standard input it refuses unless --yes is "
     "given.\n"
+    "A change (version 2 or later) is signed without --from only with\n"
+    "--yes: a person is never asked to sign changes it cannot see.\n"
     "\n"
     "  --key KEYFILE          the signer's secret key file\n"
     "  --from ROSTER          the version in force, which the draft must\n"
@@ -936,6 +938,14 @@ s_cmd_sign (int argc, char *argv[])
     if (from) {
         keys_roster_diff_print (stderr, from, draft);
         fputc ('\n', stderr);
+    }
+    else if (keys_roster_version (draft) > 1 && !yes) {
+        //  A person is about to sign a change without seeing it: the
+        //  one thing a ceremony must never ask of a signer.
+        tool_error ("this draft changes version %" PRIu64 ": give that "
+                    "version with --from ROSTER, so that what it changes is "
+                    "shown before you sign", keys_roster_version (draft) - 1);
+        goto done;
     }
     else if (keys_roster_version (draft) > 1)
         fprintf (stderr, "WARNING: without --from (the version in force) the "

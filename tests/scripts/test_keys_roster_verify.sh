@@ -3,7 +3,8 @@
 # test_keys_roster_verify: 'roster verify' checks a chain from a trusted
 # version (or the genesis) given in any order, and refuses rollbacks, gaps
 # and forks, naming both sides of a fork; 'roster sign --from' shows each
-# signer exactly what a change does; a running node refuses the same
+# signer exactly what a change does, and at a terminal a change is never
+# signed without it (nor without 'y'); a running node refuses the same
 # rollback, gap and fork and keeps its roster.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/council.sh"
@@ -50,10 +51,52 @@ expect 1 "$KEYS" roster sign --from v2.draft --key "$C/TEL/node.key" --yes \
 contains "does not follow"
 [ ! -e never.sig ] || fail "a signature was written for a draft off the chain"
 pass
-# Without --from the signer is warned that the change cannot be shown.
+# Without --from a script (--yes) is warned that the change cannot be
+# shown.
 expect 0 "$KEYS" roster sign --key "$C/TEL/node.key" --yes --out warn.sig \
     other.draft
 contains "WARNING: without --from"
+
+# At a terminal (script(1) gives the tool a pseudo-terminal; the answer is
+# typed on it): a person is never asked to sign a change it cannot see.
+# at_terminal ANSWER CMD...: run CMD at a terminal, ANSWER typed; OUT gets
+# what it printed and ends with the line "exit N".
+at_terminal () {
+    local answer=$1
+    shift
+    local cmd
+    printf -v cmd '%q ' "$@"
+    OUT=$(printf '%s\n' "$answer" \
+        | script -qec "$cmd; echo \"exit \$?\"" /dev/null 2>&1)
+}
+at_terminal y "$KEYS" roster sign --key "$C/TEL/node.key" --out tty0.sig \
+    other.draft
+contains "this draft changes version 1: give that version with --from"
+contains "exit 2"
+lacks "Sign this roster?"
+[ ! -e tty0.sig ] || fail "a change was signed at a terminal without --from"
+pass
+# With --from, the changes, then the question; anything but y declines.
+at_terminal n "$KEYS" roster sign --from "$C/roster" --key "$C/TEL/node.key" \
+    --out tty1.sig v2.draft
+contains "ADDED     RAIL (railway)"
+contains "Sign this roster? [y/N]"
+contains "not signed"
+contains "exit 2"
+[ ! -e tty1.sig ] || fail "a declined signature was written"
+pass
+at_terminal y "$KEYS" roster sign --from "$C/roster" --key "$C/TEL/node.key" \
+    --out tty1.sig v2.draft
+contains "REMOVED   SEC (securities)"
+contains "signed roster version 2 as TEL"
+contains "exit 0"
+[ -s tty1.sig ] || fail "the accepted signature was not written"
+pass
+# The genesis draft has nothing to change from: no --from needed.
+at_terminal y "$KEYS" roster sign --key "$C/TEL/node.key" --out tty2.sig \
+    "$C/roster"
+contains "genesis (no previous version)"
+contains "exit 0"
 
 # --- A chain: v1, v2, v3; a fork of v2 --------------------------------------
 expect 0 "$KEYS" roster change --from "$C/roster" --threshold 3 --out v2.d
