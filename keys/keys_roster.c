@@ -1022,6 +1022,71 @@ keys_roster_add_signature (keys_roster_t *self,
     return 0;
 }
 
+int
+keys_roster_verify_retired (const keys_roster_t *self,
+                            const keys_roster_t *prev, char *err,
+                            size_t errlen)
+{
+    assert (self);
+    char fpr[PROTO_FPR_HEX_LEN + 1];
+    if (!prev) {
+        if (self->retired_count) {
+            keys_io_error (err, errlen,
+                           "version %" PRIu64 " retires the key %s of \"%s\", "
+                           "but a genesis roster has no keys to retire",
+                           self->version,
+                           s_fpr (fpr, self->retired[0].sign_pk),
+                           self->retired[0].name);
+            return -1;
+        }
+        return 0;
+    }
+    for (size_t i = 0; i < prev->retired_count; i++) {
+        const keys_retired_t *was = &prev->retired[i];
+        const keys_retired_t *now = keys_roster_retired_by_key (self,
+                                                                was->sign_pk);
+        if (!now || now->until != was->until || strcmp (now->name, was->name)) {
+            keys_io_error (err, errlen,
+                           "version %" PRIu64 " %s the retirement of the key "
+                           "%s of \"%s\" that version %" PRIu64 " lists: a "
+                           "retirement is permanent",
+                           self->version, now ? "changes" : "drops",
+                           s_fpr (fpr, was->sign_pk), was->name,
+                           prev->version);
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < self->retired_count; i++) {
+        const keys_retired_t *r = &self->retired[i];
+        if (keys_roster_retired_by_key (prev, r->sign_pk))
+            continue;
+        const keys_member_t *m = keys_roster_member_by_key (prev, r->sign_pk);
+        if (!m || strcmp (m->card.name, r->name)) {
+            keys_io_error (err, errlen,
+                           "version %" PRIu64 " retires the key %s as \"%s\"'s, "
+                           "but it is not that member's key in version %" PRIu64
+                           ": only a leaving member's key can be retired",
+                           self->version, s_fpr (fpr, r->sign_pk), r->name,
+                           prev->version);
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < prev->member_count; i++) {
+        const keys_member_t *m = &prev->members[i];
+        if (!keys_roster_member_by_key (self, m->card.sign_pk)
+            && !keys_roster_retired_by_key (self, m->card.sign_pk)) {
+            keys_io_error (err, errlen,
+                           "version %" PRIu64 " takes the key %s of \"%s\" out "
+                           "without retiring it (draft changes with "
+                           "'ceptoar-keys roster change')",
+                           self->version, s_fpr (fpr, m->card.sign_pk),
+                           m->card.name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* ------------------------------------------------------------------------
    Verification (rules in keys_roster.h). Counts are filled first, so the
    caller can show them whatever the outcome.                                */
@@ -1118,6 +1183,8 @@ keys_roster_verify (const keys_roster_t *self, const keys_roster_t *prev,
             return -1;
         }
     }
+    if (keys_roster_verify_retired (self, prev, err, errlen) != 0)
+        return -1;
     if (counts->own < counts->own_needed) {
         keys_io_error (err, errlen,
                        "version %" PRIu64
@@ -2042,6 +2109,43 @@ s_test_sign (keys_roster_t *roster, const keys_secret_t *key, int want)
     assert (rc == want);
 }
 
+/* The body of roster (no signatures) with the line that begins with
+   prefix replaced by line (NULL: deleted) or, if no line begins with it,
+   with line added after the last; parsed back (the caller signs and
+   destroys it).                                                            */
+static keys_roster_t *
+s_test_edit_line (const keys_roster_t *roster, const char *prefix,
+                  const char *line)
+{
+    size_t len;
+    char *text = keys_roster_format (roster, false, &len);
+    assert (text);
+    size_t cap = len + (line ? strlen (line) : 0) + 2;
+    char *edited = malloc (cap);
+    assert (edited);
+    char *at = strstr (text, prefix);
+    assert (!at || at == text || at[-1] == '\n');
+    if (at) {
+        char *end = strchr (at, '\n');
+        assert (end);
+        snprintf (edited, cap, "%.*s%s%s%s", (int) (at - text), text,
+                  line ? line : "", line ? "\n" : "", end + 1);
+    }
+    else {
+        assert (line);
+        snprintf (edited, cap, "%s%s\n", text, line);
+    }
+    char err[256];
+    keys_roster_t *parsed = keys_roster_parse (edited, strlen (edited), err,
+                                               sizeof err);
+    if (!parsed)
+        fprintf (stderr, "s_test_edit_line: %s\n", err);
+    assert (parsed);
+    free (edited);
+    free (text);
+    return parsed;
+}
+
 /* Parse text with the first occurrence of from replaced by to, expecting
    a refusal that contains want.                                             */
 static void
@@ -2441,6 +2545,9 @@ keys_roster_test (bool verbose)
     assert (keys_roster_version (r2) == 2);
     assert (!memcmp (keys_roster_previous (r2), hash, PROTO_HASH_BYTES));
     assert (keys_roster_remove_member (r2, "ELEC", err, sizeof err) == 0);
+    assert (keys_roster_retire (r2, card[ELEC].sign_pk, "ELEC", 1795000000,
+                                err, sizeof err)
+            == 0);
     assert (keys_roster_add_member (r2, &card[GAS], NULL, err, sizeof err)
             == 0);
     keys_roster_set_threshold (r2, 2);
@@ -2537,7 +2644,7 @@ keys_roster_test (bool verbose)
         assert (keys_roster_retire (r4, gone_card.sign_pk, gone_card.name,
                                     when + 60, err, sizeof err)
                 == 0);
-        assert (keys_roster_retired_count (r4) == 1);
+        assert (keys_roster_retired_count (r4) == 2);    /* ELEC's kept */
         assert (keys_roster_retired_by_key (r4, gone_card.sign_pk)->until
                 == when);
         assert (keys_roster_add_member (r4, &gone_card, NULL, err, sizeof err)
@@ -2547,13 +2654,84 @@ keys_roster_test (bool verbose)
         s_test_sign (r4, key[RAIL], 0);
         s_test_sign (r4, key[TEL], 0);
         assert (keys_roster_verify (r4, r3, &counts, err, sizeof err) == 0);
+        {
+            /* Retirements are permanent and only of leaving members' keys:
+               each forgery below is signed by the same threshold, and
+               refused for its retired lines alone.                         */
+            char elec_hex[S_PK_HEX_LEN + 1], gone_hex[S_PK_HEX_LEN + 1];
+            char out_hex[S_PK_HEX_LEN + 1], line[256], prefix[128];
+            proto_hex_encode (elec_hex, card[ELEC].sign_pk, PROTO_PK_BYTES);
+            proto_hex_encode (gone_hex, gone_card.sign_pk, PROTO_PK_BYTES);
+            proto_hex_encode (out_hex, card[OUT].sign_pk, PROTO_PK_BYTES);
+            struct {
+                const char *key_hex;        /* the line to replace or add   */
+                const char *line;           /* NULL: delete it              */
+                const char *want;
+            } forged[] = {
+                { elec_hex, NULL, "drops the retirement of the key" },
+                { elec_hex, "9999-12-31T23:59:59Z ELEC",
+                  "changes the retirement of the key" },
+                { elec_hex, "2026-11-20T00:00:00Z ELEC",
+                  "changes the retirement of the key" },
+                { elec_hex, "2026-11-18T11:06:40Z ELECTRIC",
+                  "changes the retirement of the key" },
+                { out_hex, "9999-12-31T23:59:59Z TEL",
+                  "only a leaving member's key can be retired" },
+                { gone_hex, NULL, "out without retiring it" },
+            };
+            for (size_t f = 0; f < sizeof forged / sizeof forged[0]; f++) {
+                snprintf (prefix, sizeof prefix, "retired: %s",
+                          forged[f].key_hex);
+                if (forged[f].line)
+                    snprintf (line, sizeof line, "%s %s", prefix,
+                              forged[f].line);
+                keys_roster_t *bad_r4 = s_test_edit_line (
+                    r4, prefix, forged[f].line ? line : NULL);
+                s_test_sign (bad_r4, key[GAS], 0);
+                s_test_sign (bad_r4, key[RAIL], 0);
+                s_test_sign (bad_r4, key[TEL], 0);
+                assert (keys_roster_verify (bad_r4, r3, &counts, err,
+                                            sizeof err)
+                        == -1);
+                if (verbose)
+                    printf ("\n    forged retirement %zu: %s", f, err);
+                assert (strstr (err, forged[f].want));
+                assert (counts.own == 3 && counts.prev == 3);
+                keys_roster_destroy (&bad_r4);
+            }
+            /* The gone member's key under another member's name.           */
+            snprintf (prefix, sizeof prefix, "retired: %s", gone_hex);
+            snprintf (line, sizeof line, "%s 2026-11-23T00:00:00Z GAS",
+                      prefix);
+            keys_roster_t *renamed = s_test_edit_line (r4, prefix, line);
+            s_test_sign (renamed, key[GAS], 0);
+            s_test_sign (renamed, key[RAIL], 0);
+            s_test_sign (renamed, key[TEL], 0);
+            assert (keys_roster_verify (renamed, r3, NULL, err, sizeof err)
+                    == -1);
+            assert (strstr (err, "not that member's key"));
+            keys_roster_destroy (&renamed);
+            /* A genesis retires nothing, even a stranger's key.           */
+            snprintf (prefix, sizeof prefix, "retired: %s", out_hex);
+            snprintf (line, sizeof line, "%s 2026-11-23T00:00:00Z OUT",
+                      prefix);
+            keys_roster_t *genesis = s_test_edit_line (r1, prefix, line);
+            s_test_sign (genesis, key[TEL], 0);
+            s_test_sign (genesis, key[BANK], 0);
+            s_test_sign (genesis, key[SEC], 0);
+            assert (keys_roster_verify (genesis, NULL, NULL, err, sizeof err)
+                    == -1);
+            assert (strstr (err, "a genesis roster has no keys to retire"));
+            keys_roster_destroy (&genesis);
+        }
         size_t r4_len;
         char *r4_text = keys_roster_format (r4, true, &r4_len);
         assert (r4_text && strstr (r4_text, " 2026-11-23T00:00:00Z "));
         keys_roster_t *reparsed = keys_roster_parse (r4_text, r4_len, err,
                                                   sizeof err);
-        assert (reparsed && keys_roster_retired_count (reparsed) == 1);
-        assert (!strcmp (keys_roster_retired (reparsed, 0)->name,
+        assert (reparsed && keys_roster_retired_count (reparsed) == 2);
+        assert (!strcmp (keys_roster_retired_by_key (reparsed,
+                                                     gone_card.sign_pk)->name,
                          gone_card.name));
         keys_roster_destroy (&reparsed);
         /* A retired line for a current member's key is refused.             */

@@ -27,7 +27,14 @@
      of version n AND at least threshold(n+1) distinct members of n+1.
    Signatures are counted by distinct public key; a signature by a key that
    is not a member of the version in question does not count there; a bad
-   signature is an error, never silently dropped.                            */
+   signature is an error, never silently dropped.
+   Retired keys (signed, part of the body): a genesis retires none; version
+   n+1 keeps every retired line of version n unchanged (a retirement is
+   permanent, its time and name fixed); each key it newly retires is the
+   sign key of a version-n member, under that member's name, that is no
+   member's key in n+1; and every such key that leaves is retired. So a
+   drafter can neither lift a retirement nor make an outsider's key an
+   author by retiring it.                                                    */
 
 #define KEYS_ROSTER_MAX_MEMBERS 256
 #define KEYS_ROSTER_MAX_GROUPS 64
@@ -176,6 +183,16 @@ int keys_roster_add_signature (keys_roster_t *self,
    otherwise. counts (may be NULL) gets the signature counts either way.     */
 int keys_roster_verify (const keys_roster_t *self, const keys_roster_t *prev,
                         keys_roster_count_t *counts, char *err, size_t errlen)
+    __attribute__ ((warn_unused_result));
+
+/* ------------------------------------------------------------------------
+   The retirement rules alone (above), for self after prev (NULL: self is a
+   genesis), signatures aside: what a signer checks before signing a
+   draft. keys_roster_verify applies them too. Returns 0, or -1 with a
+   reason in err.                                                            */
+int keys_roster_verify_retired (const keys_roster_t *self,
+                                const keys_roster_t *prev, char *err,
+                                size_t errlen)
     __attribute__ ((warn_unused_result));
 
 /* ------------------------------------------------------------------------

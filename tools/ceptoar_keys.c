@@ -412,6 +412,18 @@ s_print_roster (FILE *out, const keys_roster_t *roster)
             fputc ('\n', out);
         }
     }
+    //  Retirements are signed like the rest: a signer sees each one, with
+    //  the time after which the old key's entries are refused.
+    size_t retired = keys_roster_retired_count (roster);
+    if (retired)
+        fprintf (out, "\nretired keys (entries stamped later are refused):\n");
+    for (size_t i = 0; i < retired; i++) {
+        const keys_retired_t *r = keys_roster_retired (roster, i);
+        char fpr[PROTO_FPR_HEX_LEN + 1], when[TOOL_TIME_LEN];
+        proto_fingerprint (fpr, r->sign_pk);
+        tool_format_time ((uint64_t) r->until * 1000, when);
+        fprintf (out, "  %-24s sign-key %s after %s\n", r->name, fpr, when);
+    }
 }
 
 //  --------------------------------------------------------------------------
@@ -931,6 +943,15 @@ s_cmd_sign (int argc, char *argv[])
             rc = TOOL_EXIT_FAIL;
             goto done;
         }
+    }
+    //  A draft whose retired lines break the rules would never verify;
+    //  edited by hand, it may hide a lifted or invented retirement.
+    char why[ERR_LEN];
+    if ((from || keys_roster_version (draft) == 1)
+        && keys_roster_verify_retired (draft, from, why, sizeof why) != 0) {
+        tool_error ("%s: do not sign this draft", why);
+        rc = TOOL_EXIT_FAIL;
+        goto done;
     }
     fprintf (stderr, "You are asked to sign:\n\n");
     s_print_roster (stderr, draft);

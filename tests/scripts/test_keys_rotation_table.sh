@@ -238,4 +238,75 @@ contains "roster version 3 in force (was 2): 4 members"
 snapshot v3
 [ "$(show_version v3)" = 3 ] || fail "roster show does not report version 3"
 pass
+
+# --- Retirements cannot be lifted or invented ------------------------------
+# Version 3 retired C's key. A drafter edits an honest version 4 draft by
+# hand: C's retirement dropped, or its time moved to the far future (C's
+# old key an author again), or a stranger's key X retired (X an author).
+# The threshold signs each (a signature file says nothing about what was
+# checked); sign --from, combine, verify and the node all refuse it.
+grep -q "^retired: .* C\$" v3 || fail "v3 does not retire C's key"
+pass
+# sort_retired: a draft on stdin with its retired lines (which end the
+# body) in key order, as the one encoding wants them.
+sort_retired () {
+    local text
+    text=$(cat)
+    grep -v '^retired: ' <<< "$text" || true
+    grep '^retired: ' <<< "$text" | sort || true
+}
+X_PK=$(sed -n 's/^sign-key: //p' "$C/X/node.card")
+draft v4 --from v3 --threshold 3
+sed '/^retired: .* C$/d' v4.draft > v4drop.draft
+sed 's/^\(retired: [0-9a-f]* \)[^ ]*\( C\)$/\19999-12-31T23:59:59Z\2/' \
+    v4.draft > v4late.draft
+{ cat v4.draft; echo "retired: $X_PK 9999-12-31T23:59:59Z A"; } \
+    | sort_retired > v4x.draft
+TABLE_V3=()
+for f in v4drop v4late v4x; do
+    cmp -s v4.draft "$f.draft" && fail "$f: the edit changed nothing"
+    pass
+    for who in A B D; do
+        "$KEYS" roster sign --key "$C/$who/node.key" --yes \
+            --out "$f.$who.sig" "$f.draft" >/dev/null 2>&1 \
+            || fail "$who could not sign $f.draft without --from"
+    done
+    expect 1 "$KEYS" roster sign --from v3 --key "$C/A/node.key" --yes \
+        --out "$f.checked.sig" "$f.draft"
+    contains "do not sign this draft"
+    [ ! -e "$f.checked.sig" ] || fail "$f: sign --from wrote a signature"
+    pass
+    expect 1 "$KEYS" roster combine --from v3 --out "$f" "$f.draft" \
+        "$f.A.sig" "$f.B.sig" "$f.D.sig"
+    [ ! -e "$f" ] || fail "$f: combine wrote it"
+    pass
+    hand "$f" "$f" A B D
+    expect 1 "$KEYS" roster verify "$C/roster" v2 v3 "$f"
+    contains "retire"
+done
+TABLE_V3=(
+    "a retirement dropped|v4drop|1|drops the retirement of the key"
+    "a retirement moved to 9999|v4late|1|changes the retirement of the key"
+    "a stranger's key retired|v4x|1|only a leaving member's key can be retired"
+)
+run_table v3 "${TABLE_V3[@]}"
+# The honest version 4 passes all the same doors; its signers are shown
+# C's retirement.
+expect 0 "$KEYS" roster sign --from v3 --key "$C/A/node.key" --yes \
+    --out v4.shown.sig v4.draft
+contains "retired keys (entries stamped later are refused):"
+contains "sign-key $(sed -n 's/^fingerprint: //p' "$C/C/node.card") after"
+expect 0 "$KEYS" roster combine --from v3 --out v4 v4.draft v4.A.sig \
+    v4.B.sig v4.D.sig
+expect 0 "$CLI" roster apply --dir node v4
+contains "roster version 4 in force (was 3)"
+
+# A genesis draft that retires a stranger's key: its founders are shown the
+# line, and sign refuses it (keys_roster's selftest has verify refuse it).
+make_council g 2 G1:telecom G2:banking
+{ cat g/draft; echo "retired: $X_PK 9999-12-31T23:59:59Z G1"; } > g1x.draft
+expect 1 "$KEYS" roster sign --key g/G1/node.key --yes --out g1x.sig g1x.draft
+contains "a genesis roster has no keys to retire"
+[ ! -e g1x.sig ] || fail "a genesis with a retired line was signed"
+pass
 finish
