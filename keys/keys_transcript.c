@@ -433,7 +433,7 @@ s_parse_files (s_parser_t *p, s_record_t *record)
             const char *value;
             size_t len;
             if (counts[kind] == KEYS_TRANSCRIPT_MAX_FILES) {
-                s_fail (p, kinds[kind], NULL, 0, "more than 64 in a record");
+                s_fail (p, kinds[kind], NULL, 0, "too many in a record");
                 goto done;
             }
             if (s_take (p, kinds[kind], &value, &len)

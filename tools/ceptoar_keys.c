@@ -990,6 +990,17 @@ s_cmd_sign (int argc, char *argv[])
         rc = TOOL_EXIT_FAIL;
         goto done;
     }
+    //  A key leaving in this version signs as the member it was; its
+    //  signature counts toward the old threshold only.
+    const keys_member_t *outgoing = member || !from ? NULL
+        : keys_roster_member_by_key (from, keys_secret_sign_pk (key));
+    if (!member && from && !outgoing) {
+        tool_error ("this key is a member of neither version %" PRIu64
+                    " nor version %" PRIu64 ": its signature would not count",
+                    keys_roster_version (from), keys_roster_version (draft));
+        rc = TOOL_EXIT_FAIL;
+        goto done;
+    }
     keys_sigfile_t sigfile;
     memset (&sigfile, 0, sizeof sigfile);
     sigfile.roster_version = keys_roster_version (draft);
@@ -1002,13 +1013,20 @@ s_cmd_sign (int argc, char *argv[])
     }
     memcpy (sigfile.sign_pk, keys_secret_sign_pk (key), PROTO_PK_BYTES);
     snprintf (sigfile.signer, sizeof sigfile.signer, "%s",
-              member ? member->card.name : "outgoing-member");
+              member     ? member->card.name
+              : outgoing ? outgoing->card.name
+                         : "outgoing-member");
     char *text = keys_sigfile_format (&sigfile);
     if (text && s_write_new (out, text, 0644) == 0) {
         char fpr[PROTO_FPR_HEX_LEN + 1];
         proto_fingerprint (fpr, sigfile.sign_pk);
         printf ("%s signed roster version %" PRIu64 " as %s (%s)\n",
                 out, sigfile.roster_version, sigfile.signer, fpr);
+        if (outgoing)
+            printf ("  a key of version %" PRIu64 " that this draft takes "
+                    "out: it counts toward version %" PRIu64 "'s threshold "
+                    "only\n", keys_roster_version (from),
+                    keys_roster_version (from));
         rc = TOOL_EXIT_OK;
         if (transcript) {
             const char *inputs[] = { argv[optind] };
@@ -1069,7 +1087,12 @@ s_cmd_combine (int argc, char *argv[])
         fputs (s_usage_combine, stderr);
         return TOOL_EXIT_USAGE;
     }
-    int ready = s_transcript_ready (transcript, admin_key, pass_file);
+    //  The record names the draft, the version in force and every
+    //  signature file given.
+    size_t n_inputs = (size_t) (argc - optind) + (from ? 1 : 0);
+    int ready = transcript ? keys_cmd_transcript_room (n_inputs, 1) : 0;
+    if (!ready)
+        ready = s_transcript_ready (transcript, admin_key, pass_file);
     if (ready)
         return ready;
     if (access (out, F_OK) == 0) {
@@ -1116,6 +1139,18 @@ s_cmd_combine (int argc, char *argv[])
             rc = TOOL_EXIT_FAIL;
             goto done;
         }
+        //  Only signatures that count go into the roster: a key that is a
+        //  member of neither version counts toward no threshold.
+        if (!keys_roster_member_by_key (draft, sigfile.sign_pk)
+            && !(prev && keys_roster_member_by_key (prev, sigfile.sign_pk))) {
+            char fpr[PROTO_FPR_HEX_LEN + 1];
+            proto_fingerprint (fpr, sigfile.sign_pk);
+            fprintf (stderr, "note: '%s' is signed by the key %s (calling "
+                             "itself %s), a member of %s: it counts for "
+                             "nothing and is left out\n", argv[i], fpr,
+                     sigfile.signer, prev ? "neither version" : "no version");
+            continue;
+        }
         int added = keys_roster_add_signature (draft, sigfile.sign_pk,
                                                sigfile.sig, err, sizeof err);
         if (added < 0) {
@@ -1149,10 +1184,22 @@ s_cmd_combine (int argc, char *argv[])
     s_print_counts (&counts, keys_roster_version (draft));
     rc = TOOL_EXIT_OK;
     if (transcript) {
-        const char *inputs[] = { argv[optind] };
+        const char **inputs = calloc (n_inputs, sizeof *inputs);
+        if (!inputs) {
+            tool_error ("out of memory");
+            rc = TOOL_EXIT_USAGE;
+            goto done;
+        }
+        size_t n = 0;
+        inputs[n++] = argv[optind];
+        if (from)
+            inputs[n++] = from;
+        for (int i = optind + 1; i < argc; i++)
+            inputs[n++] = argv[i];
         const char *outputs[] = { out };
-        rc = s_transcript_record (transcript,
-                                  "roster-combine", inputs, 1, outputs, 1);
+        rc = s_transcript_record (transcript, "roster-combine", inputs, n,
+                                  outputs, 1);
+        free (inputs);
     }
 done:
     keys_roster_destroy (&draft);

@@ -326,7 +326,8 @@ keys_cmd_recover (int argc, char *argv[])
     keys_secret_t *key = NULL;
     char *pass = NULL;
     int rc = TOOL_EXIT_USAGE;
-    if (transcript && (rc = keys_cmd_transcript_check (transcript)) != 0)
+    if (transcript && ((rc = keys_cmd_transcript_check (transcript)) != 0
+                       || (rc = keys_cmd_transcript_room (count, 1)) != 0))
         return rc;
     rc = TOOL_EXIT_USAGE;
     for (size_t i = 0; i < count; i++) {

@@ -331,24 +331,41 @@ keys_cmd_transcript_check (const char *path)
 }
 
 int
+keys_cmd_transcript_room (size_t n_inputs, size_t n_outputs)
+{
+    if (n_inputs <= KEYS_TRANSCRIPT_MAX_FILES
+        && n_outputs <= KEYS_TRANSCRIPT_MAX_FILES)
+        return TOOL_EXIT_OK;
+    tool_error ("a transcript record names at most %d input and %d output "
+                "files, and this step has %zu and %zu; the ceremony was not "
+                "run", KEYS_TRANSCRIPT_MAX_FILES, KEYS_TRANSCRIPT_MAX_FILES,
+                n_inputs, n_outputs);
+    return TOOL_EXIT_USAGE;
+}
+
+int
 keys_cmd_transcript_record (const char *path, const keys_secret_t *signer,
                             const char *actor, const char *action,
                             const char *const *inputs, size_t n_inputs,
                             const char *const *outputs, size_t n_outputs)
 {
-    if (n_inputs > KEYS_TRANSCRIPT_MAX_FILES
-        || n_outputs > KEYS_TRANSCRIPT_MAX_FILES) {
-        tool_error ("transcript: at most %d input and %d output files",
-                    KEYS_TRANSCRIPT_MAX_FILES, KEYS_TRANSCRIPT_MAX_FILES);
+    int room = keys_cmd_transcript_room (n_inputs, n_outputs);
+    if (room != TOOL_EXIT_OK)
+        return room;
+    //  On the heap: 1200 entries are too many for a tool's stack frame.
+    keys_transcript_file_t *files
+        = calloc (n_inputs + n_outputs + 1, sizeof *files);
+    if (!files) {
+        tool_error ("transcript: out of memory");
         return TOOL_EXIT_USAGE;
     }
-    keys_transcript_file_t files[2 * KEYS_TRANSCRIPT_MAX_FILES];
     for (size_t i = 0; i < n_inputs + n_outputs; i++) {
         const char *file = i < n_inputs ? inputs[i] : outputs[i - n_inputs];
         files[i].label = file;
         if (keys_transcript_hash_file (file, files[i].hash) != 0) {
             tool_error ("transcript: cannot read '%s' to hash it: %s", file,
                         strerror (errno));
+            free (files);
             return TOOL_EXIT_USAGE;
         }
     }
@@ -361,6 +378,7 @@ keys_cmd_transcript_record (const char *path, const keys_secret_t *signer,
         path, signer, (int64_t) time (NULL), actor ? actor : fpr, action,
         files, n_inputs, files + n_inputs, n_outputs, &number, head, err,
         sizeof err);
+    free (files);
     if (rc != 0) {
         tool_error ("transcript: %s", err);
         return rc == KEYS_TRANSCRIPT_IO ? TOOL_EXIT_USAGE : TOOL_EXIT_FAIL;

@@ -24,6 +24,13 @@ int
     keys_cmd_transcript_check (const char *path);
 
 /* ------------------------------------------------------------------------
+   Before a ceremony writes anything: whether a record can name n_inputs
+   input and n_outputs output files. Prints an error and returns 2 if not,
+   else 0.                                                                   */
+int
+    keys_cmd_transcript_room (size_t n_inputs, size_t n_outputs);
+
+/* ------------------------------------------------------------------------
    Append one record to the transcript at path (created if missing),
    signed by signer: actor (NULL: the signer's fingerprint), action (e.g.
    "roster-sign"), and the files inputs[0..n_inputs) and

@@ -117,11 +117,27 @@ expect 0 "$KEYS" roster combine --from v1 --out v2 v2.draft "${SIGS[@]}"
 contains "roster version 2 written to v2"
 [ "$(grep -c '^signature: ' v2)" = 11 ] || fail "v2 lacks 11 signature lines"
 pass
+# The same 11 and the outsider: accepted, the outsider's signature left out
+# of the roster (combine keeps only signatures that count).
+expect 0 "$KEYS" roster combine --from v1 --out v2x v2.draft "${SIGS[@]}" \
+    v2.OUTSIDER.sig
+contains "'v2.OUTSIDER.sig' is signed by the key"
+contains "a member of neither version: it counts for nothing and is left out"
+contains "version 1 members: 11 of 11 signatures"
+cmp -s v2 v2x || fail "the outsider's signature changed the roster written"
+pass
+# Checked against the version in force, the outsider cannot even sign.
+expect 1 "$KEYS" roster sign --from v1 --key OUTSIDER/node.key --yes \
+    --out v2.OUTSIDER.checked.sig v2.draft
+contains "a member of neither version 1 nor version 2"
+[ ! -e v2.OUTSIDER.checked.sig ] || fail "an outsider signed with --from"
+pass
 expect 0 "$KEYS" roster verify v1 v2
 contains "22 members"
 contains "chain valid: version 2 is in force"
 
 # --- Version 3 removes ports ----------------------------------------------
+# (ports signs as the member it was: its key leaves in version 3.)
 # v3a lowers the threshold to 10: ports plus 10 others are 11 of version 2
 # (met only thanks to ports) and 10 of version 3 (met without ports).
 REMOVED=ports
@@ -135,10 +151,16 @@ expect 0 "$KEYS" roster change --from v2 --remove "$REMOVED" --out v3b.draft
 contains "threshold 11 of 21 members"
 for d in v3a v3b; do
     for n in "$REMOVED" "${NAMES[@]:0:11}"; do
-        expect 0 "$KEYS" roster sign --key "$n/node.key" --yes \
+        expect 0 "$KEYS" roster sign --from v2 --key "$n/node.key" --yes \
             --out "$d.$n.sig" "$d.draft"
     done
 done
+grep -q "^signer: $REMOVED\$" "v3a.$REMOVED.sig" \
+    || fail "the leaving member's signature file does not name it"
+pass
+expect 0 "$KEYS" roster sign --from v2 --key "$REMOVED/node.key" --yes \
+    --out v3a.again.sig v3a.draft
+contains "that this draft takes out: it counts toward version 2's threshold only"
 # Without ports, 10 others are short of version 2's threshold.
 sigs v3a "${OTHERS[@]}"
 refused v3a "$KEYS" roster combine --from v2 --out v3a v3a.draft "${SIGS[@]}"

@@ -225,6 +225,12 @@ done
 contains "output   sec-shares/share-02-of-03.txt"
 contains "output   sec.revoke"
 contains "input    c2"
+# combine names every input: the draft, the version in force, each
+# signature file.
+for f in roster c2.T-CEPTOAR.sig c2.FIN-BANK.sig c2.FIN-SEC.sig; do
+    contains "input    $f
+             blake2b-256 $(b2sum -l 256 "$f" | cut -d' ' -f1)"
+done
 # Deleting the split's record is detected.
 awk 'BEGIN{RS=""; ORS="\n\n"} !/action: key-split/' "$L" \
     | sed '$d' > cut.log
