@@ -426,6 +426,20 @@ s_print_roster (FILE *out, const keys_roster_t *roster)
     }
 }
 
+//  A threshold equal to the member count is legal but brittle: a revoked
+//  key's signatures never count again, so after one revocation no change
+//  could reach it (docs/ceremony.md 4.1). Warn the administrator.
+static void
+s_warn_threshold (const keys_roster_t *roster)
+{
+    if (keys_roster_threshold (roster) < keys_roster_member_count (roster))
+        return;
+    fprintf (stderr, "warning: the threshold (%u) equals the member count: "
+                     "after one revocation no roster change could reach it; "
+                     "keep it below the member count\n",
+             keys_roster_threshold (roster));
+}
+
 //  --------------------------------------------------------------------------
 //  Split "NAME=A,B,C" into name and a list of names (pointers into a copy).
 
@@ -642,6 +656,7 @@ s_cmd_draft (int argc, char *argv[])
         s_print_roster (stdout, roster);
         printf ("\ndraft written to %s: each founder now runs "
                 "'ceptoar-keys roster sign'\n", out);
+        s_warn_threshold (roster);
         rc = TOOL_EXIT_OK;
         if (transcript)
             rc = s_transcript_record (transcript,
@@ -827,6 +842,12 @@ s_cmd_change (int argc, char *argv[])
         fputs (s_usage_change, stderr);
         return TOOL_EXIT_USAGE;
     }
+    if (!add_count && !remove_count && !rotate_count && !group_count
+        && !threshold) {
+        tool_error ("roster change needs at least one change: --add-card, "
+                    "--remove, --rotate, --threshold or --group");
+        return TOOL_EXIT_USAGE;
+    }
     int ready = s_transcript_ready (transcript, admin_key, pass_file);
     if (ready)
         return ready;
@@ -865,12 +886,21 @@ s_cmd_change (int argc, char *argv[])
                 "needed) sign it with 'ceptoar-keys roster sign'\n",
                 keys_roster_version (draft), out, keys_roster_version (from),
                 keys_roster_threshold (from), keys_roster_threshold (draft));
+        s_warn_threshold (draft);
         rc = TOOL_EXIT_OK;
         if (transcript) {
-            const char *inputs[] = { from_path };
+            //  The record names every file the draft was made from: the
+            //  version in force and each card added or rotated in.
+            const char *inputs[1 + 2 * KEYS_ROSTER_MAX_MEMBERS];
+            size_t n = 0;
+            inputs[n++] = from_path;
+            for (size_t i = 0; i < add_count; i++)
+                inputs[n++] = adds[i];
+            for (size_t i = 0; i < rotate_count; i++)
+                inputs[n++] = strchr (rotates[i], '=') + 1;
             const char *outputs[] = { out };
             rc = s_transcript_record (transcript,
-                                      "roster-change", inputs, 1, outputs, 1);
+                                      "roster-change", inputs, n, outputs, 1);
         }
     }
     free (text);

@@ -74,7 +74,10 @@ s_print_valid (const s_file_t *f, const keys_roster_count_t *counts)
         printf (" and %zu of version %" PRIu64 "'s (%zu needed)",
                 counts->prev, keys_roster_version (f->roster) - 1,
                 counts->prev_needed);
-    printf ("; %zu members\n", keys_roster_member_count (f->roster));
+    char hex[2 * PROTO_HASH_BYTES + 1];
+    proto_hex_encode (hex, f->hash, PROTO_HASH_BYTES);
+    printf ("; %zu members\n  body hash %s\n",
+            keys_roster_member_count (f->roster), hex);
 }
 
 //  Among files[lo..hi) (one version), the valid successors of prev (NULL:
@@ -177,9 +180,9 @@ keys_cmd_roster_verify (int argc, char *argv[])
     size_t next = 0;
     if (trusted_path) {
         uint64_t t = keys_roster_version (trusted.roster);
-        char h[17];
-        s_hex8 (h, trusted.hash);
-        printf ("%s: version %" PRIu64 " trusted as given (hash %s...)\n",
+        char h[2 * PROTO_HASH_BYTES + 1];
+        proto_hex_encode (h, trusted.hash, PROTO_HASH_BYTES);
+        printf ("%s: version %" PRIu64 " trusted as given\n  body hash %s\n",
                 trusted.path, t, h);
         for (; next < n && keys_roster_version (files[next].roster) <= t;
              next++) {
@@ -190,7 +193,8 @@ keys_cmd_roster_verify (int argc, char *argv[])
                             f->path, keys_roster_version (f->roster), t);
             else if (!memcmp (f->hash, trusted.hash, PROTO_HASH_BYTES))
                 tool_error ("ROLLBACK: '%s' is the trusted version %" PRIu64
-                            " itself, not a newer one",
+                            " itself, not a newer one (give only the "
+                            "versions after the trusted one)",
                             f->path, t);
             else
                 tool_error ("FORK: '%s' is another version %" PRIu64 " than "
@@ -212,6 +216,13 @@ keys_cmd_roster_verify (int argc, char *argv[])
         size_t hi = next;
         while (hi < n && keys_roster_version (files[hi].roster) == want)
             hi++;
+        if (hi == next && want == 1) {
+            tool_error ("GAP: no genesis (version 1) was given before "
+                        "version %" PRIu64 ": give the chain from its "
+                        "genesis, or the version your nodes trust with "
+                        "--trusted", keys_roster_version (files[next].roster));
+            goto done;
+        }
         if (hi == next) {
             tool_error ("GAP: no version %" PRIu64 " was given between "
                         "version %" PRIu64 " and version %" PRIu64
@@ -231,8 +242,11 @@ keys_cmd_roster_verify (int argc, char *argv[])
         want++;
     }
     assert (current);                   //  n > 0: the loop picked one
-    printf ("chain valid: version %" PRIu64 " is in force\n",
-            keys_roster_version (current->roster));
+    char in_force[2 * PROTO_HASH_BYTES + 1];
+    proto_hex_encode (in_force, current->hash, PROTO_HASH_BYTES);
+    printf ("chain valid: version %" PRIu64 " is in force\n"
+            "  body hash %s (as 'ceptoar roster show' prints it)\n",
+            keys_roster_version (current->roster), in_force);
     rc = TOOL_EXIT_OK;
 done:
     for (size_t i = 0; i < n; i++)

@@ -111,12 +111,23 @@ sign_all "$C/roster" v2f.d s2f TEL BANK
 expect 0 "$KEYS" roster combine --from "$C/roster" --out v2fork v2f.d \
     $(sigs s2f TEL BANK)
 
-# Any order; from the genesis or from a trusted version.
+# Any order; from the genesis or from a trusted version. Each version's
+# body hash is printed in full: the BLAKE2b-256 of the file up to its
+# first signature line, which the paper log and 'roster show' hold.
+body_hash () { grep -v '^signature: ' "$1" | b2sum -l 256 | cut -d' ' -f1; }
 expect 0 "$KEYS" roster verify v3 "$C/roster" v2
-contains "chain valid: version 3 is in force"
+contains "chain valid: version 3 is in force
+  body hash $(body_hash v3) (as 'ceptoar roster show' prints it)"
+contains "v2: version 2 valid: signed by 3 of its members (3 needed) and 3 of version 1's (2 needed); 4 members
+  body hash $(body_hash v2)"
 expect 0 "$KEYS" roster verify --trusted v2 v3
-contains "v2: version 2 trusted as given"
+contains "v2: version 2 trusted as given
+  body hash $(body_hash v2)"
 contains "chain valid: version 3 is in force"
+# Without the genesis or --trusted: say what to give.
+expect 1 "$KEYS" roster verify v2 v3
+contains "GAP: no genesis (version 1) was given before version 2"
+contains "--trusted"
 # An unsigned draft beside the real version 2 is skipped, and said.
 expect 0 "$KEYS" roster verify --trusted "$C/roster" v2.d v2 v3
 contains "'v2.d' is not a valid version 2"
@@ -172,5 +183,7 @@ for bad in "$C/roster" v3-gap v2fork; do
 done
 expect 0 "$CLI" roster show --dir nodes/TEL --json
 contains '"version": 2'
+expect 0 "$CLI" roster show --dir nodes/TEL
+contains "hash       $(body_hash v2)"
 node_stop TEL
 echo "$TEST_NAME: $CHECKS checks passed"

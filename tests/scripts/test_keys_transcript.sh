@@ -200,6 +200,17 @@ expect 0 "$KEYS" roster draft --threshold 2 --card T-CEPTOAR/node.card \
     --transcript "$L" --key T-CEPTOAR/node.key
 expect 0 "$KEYS" roster change --from roster --threshold 3 --out c2 \
     --transcript "$L" --key T-CEPTOAR/node.key
+# (3 of 3: legal, but one revocation would freeze the roster.)
+contains "warning: the threshold (3) equals the member count"
+# A change that changes nothing is refused before anything is written.
+expect 2 "$KEYS" roster change --from roster --out c-none \
+    --transcript "$L" --key T-CEPTOAR/node.key
+contains "needs at least one change"
+[ ! -e c-none ] || fail "a change without changes wrote a draft"
+pass
+# A change names the cards it read: one admitting the stranger.
+expect 0 "$KEYS" roster change --from roster --add-card STRANGER/node.card \
+    --out c3 --transcript "$L" --key T-CEPTOAR/node.key
 for name in T-CEPTOAR FIN-BANK FIN-SEC; do
     "$KEYS" roster sign --from roster --key "$name/node.key" --yes \
         --out "c2.$name.sig" c2 >/dev/null 2>&1
@@ -217,7 +228,9 @@ expect 0 "$KEYS" revoke-cert --key FIN-SEC/node.key --out sec.revoke \
 expect 0 "$KEYS" card-update --key FIN-BANK/node.key --out bank.update \
     --endpoint tcp://127.0.0.1:7202 --transcript "$L"
 expect 0 "$KEYS" transcript verify --roster roster "$L"
-contains "$L: 7 records, valid"
+contains "$L: 8 records, valid"
+contains "input    STRANGER/node.card
+             blake2b-256 $(b2sum -l 256 STRANGER/node.card | cut -d' ' -f1)"
 for action in roster-draft roster-change roster-combine key-split \
     key-recover revoke-cert card-update; do
     contains "$action"
