@@ -1090,6 +1090,18 @@ keys_roster_verify_retired (const keys_roster_t *self,
 /* ------------------------------------------------------------------------
    Verification (rules in keys_roster.h). Counts are filled first, so the
    caller can show them whatever the outcome.                                */
+//  What a refusal adds when revoked keys' signatures were set aside, so
+//  that an operator is not left counting signature lines.
+static const char *
+s_revoked_note (const keys_roster_count_t *counts)
+{
+    if (counts->revoked == 0)
+        return "";
+    return counts->revoked == 1
+        ? " (the signature of a revoked key does not count)"
+        : " (the signatures of revoked keys do not count)";
+}
+
 int
 keys_roster_verify (const keys_roster_t *self, const keys_roster_t *prev,
                     keys_roster_count_t *counts, char *err, size_t errlen)
@@ -1123,8 +1135,12 @@ keys_roster_verify (const keys_roster_t *self, const keys_roster_t *prev,
         }
         //  A revoked key may be in an attacker's hands: it never counts.
         if (keys_roster_revoked (self, sig->pk)
-            || (prev && keys_roster_revoked (prev, sig->pk)))
+            || (prev && keys_roster_revoked (prev, sig->pk))) {
+            if (keys_roster_member_by_key (self, sig->pk)
+                || (prev && keys_roster_member_by_key (prev, sig->pk)))
+                counts->revoked++;
             continue;
+        }
         if (keys_roster_member_by_key (self, sig->pk))
             counts->own++;
         if (prev && keys_roster_member_by_key (prev, sig->pk))
@@ -1177,9 +1193,10 @@ keys_roster_verify (const keys_roster_t *self, const keys_roster_t *prev,
         if (counts->prev < counts->prev_needed) {
             keys_io_error (err, errlen,
                            "version %" PRIu64 " has %zu of %zu signatures "
-                           "needed from the members of version %" PRIu64,
+                           "needed from the members of version %" PRIu64
+                           "%s",
                            self->version, counts->prev, counts->prev_needed,
-                           prev->version);
+                           prev->version, s_revoked_note (counts));
             return -1;
         }
     }
@@ -1189,8 +1206,9 @@ keys_roster_verify (const keys_roster_t *self, const keys_roster_t *prev,
         keys_io_error (err, errlen,
                        "version %" PRIu64
                        " has %zu of %zu signatures needed from its "
-                       "own members",
-                       self->version, counts->own, counts->own_needed);
+                       "own members%s",
+                       self->version, counts->own, counts->own_needed,
+                       s_revoked_note (counts));
         return -1;
     }
     return 0;
@@ -2761,7 +2779,9 @@ keys_roster_test (bool verbose)
         assert (keys_roster_member_by_key (r3_copy, tel_pk));
         assert (keys_roster_verify (r4, r3_copy, &counts, err, sizeof err)
                 == -1);
-        assert (counts.prev == 2 && counts.own == 2);
+        assert (counts.prev == 2 && counts.own == 2 && counts.revoked == 1);
+        assert (strstr (err, "(the signature of a revoked key does not "
+                             "count)"));
         /* Not part of the text: the hash is unchanged.                     */
         uint8_t h1[PROTO_HASH_BYTES], h2[PROTO_HASH_BYTES];
         assert (keys_roster_hash (r3, h1) == 0

@@ -66,6 +66,8 @@ typedef struct {
     size_t own_needed;   /* this version's threshold                        */
     size_t prev;         /* distinct valid signers among the previous one   */
     size_t prev_needed;  /* the previous version's threshold (0 at genesis) */
+    size_t revoked;      /* valid signatures of members set aside because
+                            their keys are revoked                          */
 } keys_roster_count_t;
 
 /* ------------------------------------------------------------------------

@@ -30,6 +30,7 @@
 #include "keys_cmd_transcript.h"
 
 #define ERR_LEN 512
+#define S_NOTICES_MAX 64  /* --notices files */
 
 static const char *s_usage_main =
     "usage: ceptoar-keys COMMAND [OPTIONS]\n"
@@ -152,8 +153,9 @@ static const char *s_usage_sign =
     "                         ceremony transcript FILE\n";
 
 static const char *s_usage_combine =
-    "usage: ceptoar-keys roster combine [--from PREVIOUS] --out ROSTER\n"
-    "                   DRAFT SIGFILE...\n"
+    "usage: ceptoar-keys roster combine [--from PREVIOUS] [--notices FILE]...\n"
+    "                   [--key KEYFILE [--passphrase-file FILE]]\n"
+    "                   [--transcript FILE] --out ROSTER DRAFT SIGFILE...\n"
     "\n"
     "Attaches the signatures to the draft and writes the roster, but only\n"
     "if enough signatures count: at genesis the threshold of the draft's\n"
@@ -164,6 +166,10 @@ static const char *s_usage_combine =
     "The --from roster is taken as given: verify it first with\n"
     "'roster verify' (it is the version your node already trusts).\n"
     "\n"
+    "  --notices FILE         revocations in force: a revocation certificate\n"
+    "                         or a node's NODEDIR/notices file (repeat it);\n"
+    "                         a revoked key's signature counts for nothing,\n"
+    "                         as at every node\n"
     "  --transcript FILE      append a signed record of this step to the\n"
     "                         ceremony transcript FILE (needs --key)\n"
     "  --key KEYFILE          the key of whoever runs this step: it signs\n"
@@ -1091,6 +1097,7 @@ s_cmd_combine (int argc, char *argv[])
     static const struct option options[] = {
         { "from", required_argument, NULL, 'f' },
         { "out", required_argument, NULL, 'o' },
+        { "notices", required_argument, NULL, 'N' },
         { "transcript", required_argument, NULL, 'T' },
         { "key", required_argument, NULL, 'k' },
         { "passphrase-file", required_argument, NULL, 'p' },
@@ -1099,10 +1106,19 @@ s_cmd_combine (int argc, char *argv[])
     };
     const char *from = NULL, *out = NULL;
     const char *transcript = NULL, *admin_key = NULL, *pass_file = NULL;
+    const char *notices[S_NOTICES_MAX];
+    size_t notice_count = 0;
     int opt;
     while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
         switch (opt) {
         case 'f': from = optarg; break;
+        case 'N':
+            if (notice_count == S_NOTICES_MAX) {
+                tool_error ("at most %d --notices", S_NOTICES_MAX);
+                return TOOL_EXIT_USAGE;
+            }
+            notices[notice_count++] = optarg;
+            break;
         case 'o': out = optarg; break;
         case 'T': transcript = optarg; break;
         case 'k': admin_key = optarg; break;
@@ -1140,6 +1156,20 @@ s_cmd_combine (int argc, char *argv[])
         tool_error ("the draft is version %" PRIu64 ": give the version in "
                     "force with --from", keys_roster_version (draft));
         goto done;
+    }
+    if (notice_count) {
+        keys_notice_set_t *set = NULL;
+        if ((rc = keys_cmd_notices_load (notices, notice_count, &set)) != 0)
+            goto done;
+        rc = TOOL_EXIT_USAGE;
+        int applied = keys_notice_set_apply (set, draft);
+        if (applied == 0 && prev)
+            applied = keys_notice_set_apply (set, prev);
+        keys_notice_set_destroy (&set);
+        if (applied != 0) {
+            tool_error ("out of memory");
+            goto done;
+        }
     }
     uint8_t hash[PROTO_HASH_BYTES];
     if (keys_roster_hash (draft, hash) != 0) {

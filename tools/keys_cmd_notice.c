@@ -13,11 +13,13 @@
    Exit codes: 0 success; 1 a check failed (wrong passphrase); 2 usage or
    I/O error.                                                                */
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../keys/keys.h"
 #include "keys_cmd_notice.h"
@@ -262,5 +264,53 @@ keys_cmd_card_update (int argc, char *argv[])
         printf ("  endpoint %s\n", notice.endpoints[e]);
     if (notice.endpoint_count == 0)
         printf ("  (no endpoints: peers will not connect to this node)\n");
+    return TOOL_EXIT_OK;
+}
+
+int
+keys_cmd_notices_load (const char *const *paths, size_t n,
+                       keys_notice_set_t **set)
+{
+    *set = keys_notice_set_new ();
+    if (!*set) {
+        tool_error ("out of memory");
+        return TOOL_EXIT_USAGE;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char err[S_ERR_LEN], set_err[S_ERR_LEN];
+        keys_notice_t notice;
+        //  A set file of a missing path would load as empty: check first.
+        if (access (paths[i], R_OK) != 0) {
+            tool_error ("cannot read notices '%s': %s", paths[i],
+                        strerror (errno));
+            keys_notice_set_destroy (set);
+            return TOOL_EXIT_USAGE;
+        }
+        if (keys_notice_load (&notice, paths[i], err, sizeof err) == 0) {
+            if (keys_notice_set_add (*set, &notice) < 0) {
+                tool_error ("'%s': too many notices", paths[i]);
+                keys_notice_set_destroy (set);
+                return TOOL_EXIT_USAGE;
+            }
+        }
+        else if (keys_notice_set_load (*set, paths[i], set_err,
+                                       sizeof set_err)
+                 != 0) {
+            tool_error ("'%s' is neither a valid notice (%s) nor a valid "
+                        "notices file (%s)", paths[i], err, set_err);
+            keys_notice_set_destroy (set);
+            return TOOL_EXIT_FAIL;
+        }
+    }
+    for (size_t i = 0; i < keys_notice_set_count (*set); i++) {
+        const keys_notice_t *notice = keys_notice_set_get (*set, i);
+        if (notice->kind != KEYS_NOTICE_REVOCATION)
+            continue;
+        char fpr[PROTO_FPR_HEX_LEN + 1];
+        proto_fingerprint (fpr, notice->sign_pk);
+        fprintf (stderr, "revoked: the key %s of %s (its own certificate): "
+                         "its signatures count for nothing\n", fpr,
+                 notice->name);
+    }
     return TOOL_EXIT_OK;
 }

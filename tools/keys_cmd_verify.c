@@ -22,13 +22,16 @@
 #include <string.h>
 
 #include "../keys/keys.h"
+#include "keys_cmd_notice.h"
 #include "keys_cmd_verify.h"
 #include "tool_util.h"
 
 #define S_ERR_LEN 512
+#define S_NOTICES_MAX 64  /* --notices files */
 
 static const char *s_usage =
-    "usage: ceptoar-keys roster verify [--trusted ROSTER] ROSTER...\n"
+    "usage: ceptoar-keys roster verify [--trusted ROSTER] [--notices FILE]...\n"
+    "                                  ROSTER...\n"
     "\n"
     "Verifies a chain of roster versions up to the newest one given: each\n"
     "version's signatures (the threshold of the version before AND of its\n"
@@ -42,7 +45,11 @@ static const char *s_usage =
     "    are named: tell the Council).\n"
     "Prints each version and exits 0 if the chain is valid.\n"
     "\n"
-    "  --trusted ROSTER       the version already trusted (not re-verified)\n";
+    "  --trusted ROSTER       the version already trusted (not re-verified)\n"
+    "  --notices FILE         revocations in force: a revocation certificate\n"
+    "                         or a node's NODEDIR/notices file (repeat it);\n"
+    "                         a revoked key's signature counts for nothing,\n"
+    "                         as at every node\n";
 
 typedef struct {
     const char *path;
@@ -124,14 +131,24 @@ keys_cmd_roster_verify (int argc, char *argv[])
 {
     static const struct option options[] = {
         { "trusted", required_argument, NULL, 't' },
+        { "notices", required_argument, NULL, 'N' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     const char *trusted_path = NULL;
+    const char *notices[S_NOTICES_MAX];
+    size_t notice_count = 0;
     int opt;
     while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
         switch (opt) {
         case 't': trusted_path = optarg; break;
+        case 'N':
+            if (notice_count == S_NOTICES_MAX) {
+                tool_error ("at most %d --notices", S_NOTICES_MAX);
+                return TOOL_EXIT_USAGE;
+            }
+            notices[notice_count++] = optarg;
+            break;
         case 'h': fputs (s_usage, stdout); return TOOL_EXIT_OK;
         default: fputs (s_usage, stderr); return TOOL_EXIT_USAGE;
         }
@@ -146,12 +163,20 @@ keys_cmd_roster_verify (int argc, char *argv[])
         tool_error ("at most %d roster versions", KEYS_ROSTER_CHAIN_MAX);
         return TOOL_EXIT_USAGE;
     }
+    keys_notice_set_t *revocations = NULL;
+    if (notice_count) {
+        int loaded = keys_cmd_notices_load (notices, notice_count,
+                                            &revocations);
+        if (loaded != 0)
+            return loaded;
+    }
     s_file_t *files = calloc (n + 1, sizeof *files);
     s_file_t trusted = { trusted_path, NULL, { 0 } };
     int rc = TOOL_EXIT_USAGE;
     char err[S_ERR_LEN];
     if (!files) {
         tool_error ("out of memory");
+        keys_notice_set_destroy (&revocations);
         return TOOL_EXIT_USAGE;
     }
     //  Read everything first: a file that does not parse is a failed
@@ -171,6 +196,10 @@ keys_cmd_roster_verify (int argc, char *argv[])
         if (!f->roster || keys_roster_hash (f->roster, f->hash) != 0) {
             tool_error ("'%s' is not a roster: %s", f->path, err);
             rc = TOOL_EXIT_FAIL;
+            goto done;
+        }
+        if (revocations && keys_notice_set_apply (revocations, f->roster)) {
+            tool_error ("out of memory");
             goto done;
         }
     }
@@ -252,6 +281,7 @@ done:
     for (size_t i = 0; i < n; i++)
         keys_roster_destroy (&files[i].roster);
     keys_roster_destroy (&trusted.roster);
+    keys_notice_set_destroy (&revocations);
     free (files);
     return rc;
 }

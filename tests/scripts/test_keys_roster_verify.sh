@@ -151,6 +151,36 @@ contains "'v2fork'"
 expect 1 "$KEYS" roster verify --trusted v2 v2fork
 contains "FORK: 'v2fork' is another version 2"
 
+# --- Revoked keys count for nothing, offline too ---------------------------
+# SEC revoked its key; a version 2 signed by SEC and BANK meets version 1's
+# threshold (2) only with SEC's signature. Told the revocation (its
+# certificate, or a node's notices file), combine and verify refuse it and
+# say why; without it the offline tools cannot know.
+expect 0 "$KEYS" revoke-cert --key "$C/SEC/node.key" --out sec.revoke
+{ cat sec.revoke; echo; } > node-notices
+expect 0 "$KEYS" roster change --from "$C/roster" --remove GAS --out rv.d
+sign_all "$C/roster" rv.d srv SEC BANK
+for n in sec.revoke node-notices; do
+    expect 1 "$KEYS" roster combine --from "$C/roster" --notices "$n" \
+        --out rv rv.d $(sigs srv SEC BANK)
+    contains "revoked: the key $(sed -n 's/^fingerprint: //p' \
+        "$C/SEC/node.card") of SEC (its own certificate)"
+    contains "has 1 of 2 signatures needed from the members of version 1 (the signature of a revoked key does not count)"
+    [ ! -e rv ] || fail "combine wrote a roster that needs a revoked key"
+    pass
+done
+expect 0 "$KEYS" roster combine --from "$C/roster" --out rv rv.d \
+    $(sigs srv SEC BANK)
+expect 0 "$KEYS" roster verify "$C/roster" rv
+expect 1 "$KEYS" roster verify --notices node-notices "$C/roster" rv
+contains "the signature of a revoked key does not count"
+# Notices that are not valid, or missing, are errors, never ignored.
+sed 's/^name: SEC$/name: SEK/' sec.revoke > forged.revoke
+expect 1 "$KEYS" roster verify --notices forged.revoke "$C/roster" rv
+contains "is neither a valid notice"
+expect 2 "$KEYS" roster verify --notices no-such-file "$C/roster" rv
+contains "cannot read notices 'no-such-file'"
+
 # --- The same at a running node --------------------------------------------
 mkdir -p nodes logs
 node_init TEL tcp://127.0.0.1:18291
