@@ -1083,22 +1083,39 @@ keys_transcript_hash_file (const char *path, uint8_t out[PROTO_HASH_BYTES])
 {
     assert (path);
     assert (out);
-    FILE *file = fopen (path, "rb");
-    if (!file)
+    //  The file may be a key share or a secret key file: read it with
+    //  read(2) into guarded memory that sodium_free wipes, never through
+    //  stdio's buffer, and wipe the hash state too.
+    int fd = open (path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
         return -1;
+    enum { S_CHUNK = 16384 };
+    uint8_t *buffer = sodium_malloc (S_CHUNK);
+    if (!buffer) {
+        (void) close (fd);
+        errno = ENOMEM;
+        return -1;
+    }
     crypto_generichash_state state;
     crypto_generichash_init (&state, NULL, 0, PROTO_HASH_BYTES);
-    uint8_t buffer[16384];
-    size_t n;
-    while ((n = fread (buffer, 1, sizeof buffer, file)) > 0)
-        crypto_generichash_update (&state, buffer, n);
-    int failed = ferror (file);
-    (void) fclose (file);
-    if (failed) {
-        errno = EIO;
+    ssize_t n;
+    while ((n = read (fd, buffer, S_CHUNK)) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            break;
+        crypto_generichash_update (&state, buffer, (size_t) n);
+    }
+    int saved = errno;
+    (void) close (fd);
+    sodium_free (buffer);
+    if (n < 0) {
+        sodium_memzero (&state, sizeof state);
+        errno = saved;
         return -1;
     }
     crypto_generichash_final (&state, out, PROTO_HASH_BYTES);
+    sodium_memzero (&state, sizeof state);
     return 0;
 }
 

@@ -2,6 +2,7 @@
 /* tool_util: shared helpers of the command-line tools. */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,9 +55,11 @@ s_grow_wiped (char *buf, size_t used, size_t new_cap)
 char *
 tool_read_file (const char *path, size_t max, size_t *len)
 {
+    //  read(2), not stdio: the file may hold a passphrase or a RED body,
+    //  and stdio would leave a copy in a buffer that is freed unwiped.
     bool is_stdin = strcmp (path, "-") == 0;
-    FILE *file = is_stdin ? stdin : fopen (path, "rb");
-    if (!file) {
+    int fd = is_stdin ? STDIN_FILENO : open (path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
         tool_error ("cannot open '%s': %s", path, strerror (errno));
         return NULL;
     }
@@ -78,22 +81,23 @@ tool_read_file (const char *path, size_t max, size_t *len)
                 break;
             }
         }
-        size_t got = fread (buf + used, 1, cap - used, file);
-        used += got;
-        if (got == 0) {
-            if (ferror (file)) {
-                tool_error ("cannot read '%s': %s", path, strerror (errno));
-                failed = true;
-            }
-            break;
+        ssize_t got = read (fd, buf + used, cap - used);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            tool_error ("cannot read '%s': %s", path, strerror (errno));
+            failed = true;
         }
+        if (got <= 0)
+            break;
+        used += (size_t) got;
     }
     if (!failed && used > max) {
         tool_error ("'%s' is larger than %zu bytes", path, max);
         failed = true;
     }
     if (!is_stdin)
-        (void) fclose (file);
+        (void) close (fd);
     if (failed) {
         if (buf) {
             sodium_memzero (buf, used);
