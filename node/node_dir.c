@@ -732,12 +732,28 @@ node_dir_apply_notice (node_dir_t *self, const keys_notice_t *notice,
     proto_fingerprint (fpr, notice->sign_pk);
     //  Only keys of the roster: a stranger's self-signed notices would
     //  otherwise fill the set without bound.
-    if (!keys_roster_member_by_key (self->roster, notice->sign_pk)
-        && !keys_roster_retired_by_key (self->roster, notice->sign_pk)) {
+    const keys_member_t *member
+        = keys_roster_member_by_key (self->roster, notice->sign_pk);
+    const keys_retired_t *retired
+        = member ? NULL
+                 : keys_roster_retired_by_key (self->roster, notice->sign_pk);
+    if (!member && !retired) {
         s_err (err, errlen,
                "the %s is for key %s, which is no key of roster version "
                "%llu (neither a member's nor a retired one)",
                keys_notice_kind_name (notice->kind), fpr,
+               (unsigned long long) keys_roster_version (self->roster));
+        return -1;
+    }
+    //  The name is what operators read in logs and 'roster show': it must
+    //  be the roster's name for the key, or one member could sign a notice
+    //  that reads as another's.
+    const char *name = member ? member->card.name : retired->name;
+    if (strcmp (notice->name, name)) {
+        s_err (err, errlen,
+               "the %s names \"%s\", but key %s is \"%s\"'s in roster "
+               "version %llu",
+               keys_notice_kind_name (notice->kind), notice->name, fpr, name,
                (unsigned long long) keys_roster_version (self->roster));
         return -1;
     }

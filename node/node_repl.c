@@ -262,10 +262,13 @@ s_on_notice (node_repl_t *self, repl_peer_t *peer,
         return;
     }
     if (s_take_notice (self, &notice, peer, err, sizeof err) < 0) {
-        repl_violation (self, peer, PROTO_REJECT_UNKNOWN_AUTHOR,
-                        "sent a notice for a key outside the roster");
+        char what[600];
+        snprintf (what, sizeof what, "sent a notice that is refused: %s",
+                  err);
+        repl_violation (self, peer, PROTO_REJECT_UNKNOWN_AUTHOR, what);
         repl_send_error (self, peer, false, PROTO_REJECT_UNKNOWN_AUTHOR,
-                         "notice for a key outside the roster");
+                         "notice refused: not a key of the roster, or not "
+                         "its member's name");
     }
 }
 

@@ -82,7 +82,8 @@ static const char *s_usage_draft =
     "usage: ceptoar-keys roster draft --threshold T --card FILE...\n"
     "                   [--group NAME=MEMBER,MEMBER...]... "
     "[--role MEMBER=ROLE,...]...\n"
-    "                   --out FILE\n"
+    "                   [--key KEYFILE [--passphrase-file FILE]]\n"
+    "                   [--transcript FILE] --out FILE\n"
     "\n"
     "Drafts a genesis roster (version 1) from the founding members' cards.\n"
     "Each founder then signs it with 'roster sign', and 'roster combine'\n"
@@ -91,8 +92,8 @@ static const char *s_usage_draft =
     "  --threshold T          signatures needed for this and the next "
     "version\n"
     "  --card FILE            a member's identity card (repeat per member)\n"
-    "  --group NAME=M,M...    a sharing group, e.g. finance=banking,"
-    "securities\n"
+    "  --group NAME=M,M...    a sharing group of members (by name), e.g.\n"
+    "                         finance=BANK-CEPTOAR,SEC-CEPTOAR\n"
     "  --role MEMBER=ROLES    roles of a member, e.g. T-CEPTOAR=secretariat\n"
     "  --out FILE             the draft to write (never replaced)\n"
     "  --transcript FILE      append a signed record of this step to the\n"
@@ -105,7 +106,8 @@ static const char *s_usage_change =
     "usage: ceptoar-keys roster change --from ROSTER [--add-card FILE]...\n"
     "                   [--remove MEMBER]... [--rotate MEMBER=CARD]...\n"
     "                   [--threshold T] [--group NAME=MEMBER,...]...\n"
-    "                   --out DRAFT\n"
+    "                   [--key KEYFILE [--passphrase-file FILE]]\n"
+    "                   [--transcript FILE] --out DRAFT\n"
     "\n"
     "Drafts version n+1 of the Council's roster from version n (--from,\n"
     "which should be verified first with 'roster verify'). The draft must\n"
@@ -483,6 +485,7 @@ s_parse_assign (const char *text, s_assign_t *out)
 //  record. Returns 0 or the exit code.
 
 static keys_secret_t *s_admin_key;     //  opened by s_transcript_ready
+static char s_admin_name[KEYS_NAME_MAX + 1];  //  its member, if it names one
 
 static int
 s_transcript_ready (const char *transcript, const char *admin_key,
@@ -501,6 +504,8 @@ s_transcript_ready (const char *transcript, const char *admin_key,
     //  Open the key now: a wrong passphrase must stop the step before it
     //  writes anything.
     s_admin_key = tool_open_key (admin_key, pass_file, &rc);
+    if (s_admin_key && !tool_key_file_name (admin_key, s_admin_name))
+        s_admin_name[0] = 0;
     return s_admin_key ? 0 : rc;
 }
 
@@ -511,7 +516,9 @@ s_transcript_record (const char *transcript, const char *action,
                      const char *const *outputs, size_t n_outputs)
 {
     assert (s_admin_key);
-    int rc = keys_cmd_transcript_record (transcript, s_admin_key, NULL,
+    //  The actor is the member the key file names; else its fingerprint.
+    int rc = keys_cmd_transcript_record (transcript, s_admin_key,
+                                         s_admin_name[0] ? s_admin_name : NULL,
                                          action, inputs, n_inputs, outputs,
                                          n_outputs);
     keys_secret_destroy (&s_admin_key);

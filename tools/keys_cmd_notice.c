@@ -69,32 +69,6 @@ static const char *s_usage_update =
     "                         transcript FILE (signed by this key)\n";
 
 //  --------------------------------------------------------------------------
-//  The member name a key file's title carries ("ceptoar-secret-key v1 PK
-//  NAME"), into out; false if it has none that is a valid name.
-
-static bool
-s_name_from_key_file (const char *path, char out[KEYS_NAME_MAX + 1])
-{
-    size_t len;
-    char *text = tool_read_file (path, 1024, &len);
-    if (!text)
-        return false;
-    char *nl = memchr (text, '\n', len);
-    if (nl)
-        *nl = 0;
-    const char *prefix = "ceptoar-secret-key v1 ";
-    size_t skip = strlen (prefix) + 2 * PROTO_PK_BYTES + 1;
-    bool found = strncmp (text, prefix, strlen (prefix)) == 0
-                 && strlen (text) > skip
-                 && strlen (text + skip) <= KEYS_NAME_MAX
-                 && keys_name_valid (text + skip);
-    if (found)
-        strcpy (out, text + skip);
-    tool_free_wiped (text, len);
-    return found;
-}
-
-//  --------------------------------------------------------------------------
 //  The part both commands share once the notice's own fields are set:
 //  open the key, sign, write, record. Returns the exit code.
 
@@ -104,9 +78,21 @@ s_sign_and_write (keys_notice_t *notice, const char *key_path,
                   const char *transcript)
 {
     int rc;
+    char file_name[KEYS_NAME_MAX + 1];
+    bool named = tool_key_file_name (key_path, file_name);
+    //  The name is for people, but nodes check it against the roster's
+    //  name for the key: one that contradicts the key file is a mistake.
+    if (name && named && strcmp (name, file_name)) {
+        tool_error ("--name \"%s\", but '%s' is the key of \"%s\": a "
+                    "notice names the member whose key signs it", name,
+                    key_path, file_name);
+        return TOOL_EXIT_USAGE;
+    }
     if (name)
         snprintf (notice->name, sizeof notice->name, "%s", name);
-    else if (!s_name_from_key_file (key_path, notice->name)) {
+    else if (named)
+        snprintf (notice->name, sizeof notice->name, "%s", file_name);
+    else {
         tool_error ("'%s' names no member: give --name NAME", key_path);
         return TOOL_EXIT_USAGE;
     }

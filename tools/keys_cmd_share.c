@@ -29,6 +29,7 @@
 static const char *s_usage_split =
     "usage: ceptoar-keys split --key KEYFILE --shares N --threshold K\n"
     "                          --out-dir DIR [--passphrase-file FILE]\n"
+    "                          [--transcript FILE]\n"
     "\n"
     "Splits a node's secret key into N shares, one per custodian, any K of\n"
     "which rebuild it with 'ceptoar-keys recover'; fewer than K reveal\n"
@@ -47,9 +48,9 @@ static const char *s_usage_split =
     "                         the key) to the ceremony transcript FILE\n";
 
 static const char *s_usage_recover =
-    "usage: ceptoar-keys recover --out KEYFILE\n"
+    "usage: ceptoar-keys recover --out KEYFILE [--name NAME]\n"
     "                            [--passphrase-file FILE | --no-passphrase]\n"
-    "                            SHARE...\n"
+    "                            [--transcript FILE] SHARE...\n"
     "\n"
     "Rebuilds a node's secret key from K shares of one split and writes a\n"
     "new key file (never replacing one). Each share is checked line by\n"
@@ -60,6 +61,9 @@ static const char *s_usage_recover =
     "or asked twice on the terminal.\n"
     "\n"
     "  --out KEYFILE          the key file to write (mode 0600)\n"
+    "  --name NAME            the member's name, written in the key file as\n"
+    "                         gen writes it (revoke-cert, card-update and\n"
+    "                         the transcript read it there)\n"
     "  --passphrase-file FILE read the new passphrase from FILE's first "
     "line\n"
     "  --no-passphrase        leave the new key unencrypted (tests only)\n"
@@ -245,7 +249,10 @@ keys_cmd_split (int argc, char *argv[])
             outputs[i] = paths[i];
         }
         const char *inputs[] = { key_path };
-        rc = keys_cmd_transcript_record (transcript, key, NULL, "key-split",
+        char name[KEYS_NAME_MAX + 1];
+        bool named = tool_key_file_name (key_path, name);
+        rc = keys_cmd_transcript_record (transcript, key,
+                                         named ? name : NULL, "key-split",
                                          inputs, 1, outputs, count);
     }
 done:
@@ -289,15 +296,25 @@ keys_cmd_recover (int argc, char *argv[])
         { "passphrase-file", required_argument, NULL, 'p' },
         { "no-passphrase", no_argument, NULL, 'N' },
         { "transcript", required_argument, NULL, 'T' },
+        { "name", required_argument, NULL, 'n' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     const char *out = NULL, *pass_file = NULL, *transcript = NULL;
+    const char *name = NULL;
     bool no_pass = false;
     int opt;
     while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
         switch (opt) {
         case 'o': out = optarg; break;
+        case 'n':
+            if (!keys_name_valid (optarg) || strlen (optarg) > KEYS_NAME_MAX) {
+                tool_error ("invalid --name \"%s\" ([A-Za-z0-9._-], starting "
+                            "with a letter or digit)", optarg);
+                return TOOL_EXIT_USAGE;
+            }
+            name = optarg;
+            break;
         case 'p': pass_file = optarg; break;
         case 'N': no_pass = true; break;
         case 'T': transcript = optarg; break;
@@ -356,7 +373,10 @@ keys_cmd_recover (int argc, char *argv[])
     fprintf (stderr, "the shares rebuild the key with fingerprint %s\n", fpr);
     if (tool_passphrase (pass_file, no_pass, true, &pass) != 0)
         goto done;
-    if (keys_secret_save (key, out, pass, "recovered from key shares") != 0) {
+    //  The member's name, as gen writes it, so that the other commands
+    //  find it in the file again.
+    if (keys_secret_save (key, out, pass,
+                          name ? name : "recovered from key shares") != 0) {
         tool_error ("cannot write '%s': %s%s", out, strerror (errno),
                     errno == EEXIST ? " (key files are never replaced)" : "");
         goto done;
@@ -367,7 +387,7 @@ keys_cmd_recover (int argc, char *argv[])
     rc = TOOL_EXIT_OK;
     if (transcript) {
         const char *outputs[] = { out };
-        rc = keys_cmd_transcript_record (transcript, key, NULL, "key-recover",
+        rc = keys_cmd_transcript_record (transcript, key, name, "key-recover",
                                          names, count, outputs, 1);
     }
 done:

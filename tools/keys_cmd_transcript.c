@@ -61,7 +61,8 @@ s_print_files (const char *kind, const keys_transcript_file_t *files,
 }
 
 //  Prints one record; returns false if a roster is given and the signer is
-//  not among its members.
+//  not among its members, or the actor names another member than the one
+//  whose key signed (the actor line is the signer's own word).
 static bool
 s_print_record (const keys_transcript_record_t *r,
                 const keys_roster_t *roster)
@@ -77,9 +78,14 @@ s_print_record (const keys_transcript_record_t *r,
     if (roster) {
         const keys_member_t *member
             = keys_roster_member_by_key (roster, r->signer);
-        known = member != NULL;
+        const keys_member_t *named
+            = keys_roster_member_by_name (roster, r->actor);
+        known = member != NULL && (!named || named == member);
         printf ("    signer   %s (fingerprint %s)\n",
                 member ? member->card.name : "NOT IN THE ROSTER", fpr);
+        if (named && named != member)
+            printf ("    ACTOR IS NOT THE SIGNER: \"%s\" is another member "
+                    "than the key that signed\n", r->actor);
     }
     else
         printf ("    signer   fingerprint %s\n", fpr);
@@ -227,7 +233,8 @@ s_cmd_verify (int argc, char *argv[])
         rc = TOOL_EXIT_FAIL;
     if (strangers) {
         tool_error ("%zu of %zu records are signed by keys that are not "
-                    "members of roster '%s'", strangers, count, roster_path);
+                    "members of roster '%s', or name another member as "
+                    "their actor", strangers, count, roster_path);
         rc = TOOL_EXIT_FAIL;
     }
     else if (rc == TOOL_EXIT_OK && *head)

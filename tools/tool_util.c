@@ -374,3 +374,30 @@ tool_format_time (uint64_t ms, char out[TOOL_TIME_LEN])
     }
     snprintf (out, TOOL_TIME_LEN, "%s.%03uZ", date, (unsigned) (ms % 1000));
 }
+
+//  --------------------------------------------------------------------------
+//  The member name a key file's title carries ("ceptoar-secret-key v1 PK
+//  NAME"), into out; false if it has none that is a valid name (or the
+//  file cannot be read: then an error was printed).
+
+bool
+tool_key_file_name (const char *path, char out[KEYS_NAME_MAX + 1])
+{
+    size_t len;
+    char *text = tool_read_file (path, 1024, &len);
+    if (!text)
+        return false;
+    char *nl = memchr (text, '\n', len);
+    if (nl)
+        *nl = 0;
+    const char *prefix = "ceptoar-secret-key v1 ";
+    size_t skip = strlen (prefix) + 2 * PROTO_PK_BYTES + 1;
+    bool found = strncmp (text, prefix, strlen (prefix)) == 0
+                 && strlen (text) > skip
+                 && strlen (text + skip) <= KEYS_NAME_MAX
+                 && keys_name_valid (text + skip);
+    if (found)
+        strcpy (out, text + skip);
+    tool_free_wiped (text, len);
+    return found;
+}

@@ -24,6 +24,12 @@ void tool_set_program (const char *name);
 void tool_error (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 
 /* ------------------------------------------------------------------------
+   The member name a secret key file's first line carries ("ceptoar-secret-
+   key v1 PK NAME"), into out. Returns false if it carries no valid name,
+   or if the file cannot be read (then an error was printed).              */
+bool tool_key_file_name (const char *path, char out[KEYS_NAME_MAX + 1]);
+
+/* ------------------------------------------------------------------------
    Read a whole file (path "-" is standard input), at most max bytes. The
    result is NUL-terminated (not counted in *len); caller frees. Returns
    NULL and prints an error naming the file if it cannot be read or is too

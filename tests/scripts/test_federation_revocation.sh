@@ -4,8 +4,9 @@
 # a running council (docs/protocol.md 13.8.8, 13.9.4, 13.9.5).
 # 1. C's self-revocation, handed to node A alone, reaches B and D: every
 #    node shows C revoked, cuts its sessions and refuses what it posts
-#    afterwards, while the rest keep sharing; a forged certificate and one
-#    for a key outside the roster are refused; a restarted node keeps it.
+#    afterwards, while the rest keep sharing; a forged certificate, one for
+#    a key outside the roster and one naming another member are refused; a
+#    restarted node keeps it.
 # 2. C's key can no longer open a transport session (hostile_peer).
 # 3. D's key is rotated after it signed entries, one of them stamped
 #    5 minutes ahead: D's old key can no longer open a transport session
@@ -113,7 +114,21 @@ expect 0 "$KEYS" gen --name outsider --sector water --out outsider \
     --endpoint tcp://127.0.0.1:18199 --no-passphrase
 expect 0 "$KEYS" revoke-cert --key outsider/node.key --out outsider.revoke
 
+# C's key signing a certificate that names B: the tool refuses a name that
+# contradicts the key file; a key rebuilt from shares without --name has
+# none, so it signs one, and the node must refuse it (C stays a member).
+expect 2 "$KEYS" revoke-cert --key "$K/C/node.key" --name B \
+    --out misnamed.revoke
+contains "is the key of \"C\""
+expect 0 "$KEYS" split --key "$K/C/node.key" --shares 2 --threshold 2 \
+    --out-dir c-shares
+expect 0 "$KEYS" recover --out c-anon.key --no-passphrase \
+    c-shares/share-01-of-02.txt c-shares/share-02-of-02.txt
+expect 0 "$KEYS" revoke-cert --key c-anon.key --name B --out misnamed.revoke
 NOTICES_A=$(notices_of A)
+expect 1 "$CLI" roster revoke --dir nodes/A misnamed.revoke
+contains "names \"B\", but key"
+contains "is \"C\"'s"
 expect 1 "$CLI" roster revoke --dir nodes/A "$K/C.forged"
 contains "does not verify"
 expect 1 "$CLI" roster revoke --dir nodes/A outsider.revoke

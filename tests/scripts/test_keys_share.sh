@@ -82,6 +82,22 @@ expect 1 "$KEYS" split --key recovered.key --shares 2 --threshold 2 \
 expect 0 "$KEYS" split --key recovered.key --shares 2 --threshold 2 \
     --out-dir again --passphrase-file newpass
 contains "fingerprint $FPR"
+# With --name the rebuilt file names its member, as gen writes it, so the
+# commands that read the name (revoke-cert, card-update) need no --name;
+# without it they ask for one.
+expect 0 "$KEYS" recover --out named.key --name T-CEPTOAR --no-passphrase \
+    shares/share-0{1,2,3}-of-05.txt
+[ "$(head -1 named.key | cut -d' ' -f4)" = T-CEPTOAR ] \
+    || fail "recover --name did not name the key file"
+pass
+expect 0 "$KEYS" revoke-cert --key named.key --out named.revoke
+contains "revocation certificate for T-CEPTOAR"
+expect 2 "$KEYS" revoke-cert --key recovered.key --out unnamed.revoke \
+    --passphrase-file newpass
+contains "names no member: give --name NAME"
+expect 2 "$KEYS" recover --out bad-name.key --name "two words" \
+    --no-passphrase shares/share-0{1,2,3}-of-05.txt
+contains "invalid --name"
 # All five work too, in any order.
 expect 0 "$KEYS" recover --out all.key --no-passphrase \
     shares/share-0{3,1,5,2,4}-of-05.txt

@@ -44,6 +44,27 @@ contains "NOT IN THE ROSTER"
 contains "1 of 6 records are signed by keys that are not members"
 expect 0 "$KEYS" transcript verify ceremony.log
 cp ceremony.log good.log
+# A record whose actor names another member than its signer: FIN-SEC's
+# key, a key rebuilt without its name, signs a record claiming to be
+# T-CEPTOAR's; checked against the roster it is flagged.
+expect 0 "$KEYS" split --key FIN-SEC/node.key --shares 2 --threshold 2 \
+    --out-dir sec2
+expect 0 "$KEYS" recover --out sec-anon.key --no-passphrase \
+    sec2/share-01-of-02.txt sec2/share-02-of-02.txt
+cp ceremony.log claim.log
+expect 0 "$KEYS" card-update --key sec-anon.key --name T-CEPTOAR \
+    --endpoint tcp://127.0.0.1:7999 --out claim.update --transcript claim.log
+expect 0 "$KEYS" transcript verify claim.log
+expect 1 "$KEYS" transcript verify --roster roster claim.log
+contains "ACTOR IS NOT THE SIGNER: \"T-CEPTOAR\" is another member"
+contains "or name another member as their actor"
+# The key rebuilt with its name records under it.
+expect 0 "$KEYS" recover --out sec-named.key --name FIN-SEC --no-passphrase \
+    sec2/share-01-of-02.txt sec2/share-02-of-02.txt --transcript named.log
+expect 0 "$KEYS" transcript verify --roster roster named.log
+contains "actor    FIN-SEC"
+lacks "ACTOR IS NOT"
+
 
 # --- Edits are detected and named ----------------------------------------
 # An actor, a time, an output hash, a signature, each in another record.
