@@ -2053,6 +2053,15 @@ keys_roster_resolve_audience (const keys_roster_t *self, const char *text,
                         S_FPR_MIN_HEX);
                 return -1;
             }
+            //  A revoked key may be in other hands: a payload named to it
+            //  (RED sealed to it) would be readable there.
+            if (keys_roster_revoked (self, member->card.sign_pk)) {
+                keys_io_error (err, errlen,
+                               "member \"%s\" is revoked: its key may be in "
+                               "other hands, so nothing is addressed to it",
+                               member->card.name);
+                return -1;
+            }
             if (proto_audience_add_node (&audience, member->card.sign_pk)
                 != 0) {
                 keys_io_error (err, errlen,

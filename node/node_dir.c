@@ -743,7 +743,7 @@ node_dir_apply_notice (node_dir_t *self, const keys_notice_t *notice,
                "%llu (neither a member's nor a retired one)",
                keys_notice_kind_name (notice->kind), fpr,
                (unsigned long long) keys_roster_version (self->roster));
-        return -1;
+        return NODE_DIR_NOTICE_REFUSED;
     }
     //  The name is what operators read in logs and 'roster show': it must
     //  be the roster's name for the key, or one member could sign a notice
@@ -755,12 +755,22 @@ node_dir_apply_notice (node_dir_t *self, const keys_notice_t *notice,
                "version %llu",
                keys_notice_kind_name (notice->kind), notice->name, fpr, name,
                (unsigned long long) keys_roster_version (self->roster));
-        return -1;
+        return NODE_DIR_NOTICE_REFUSED;
+    }
+    //  Endpoints are published by a member's current key alone: a key
+    //  taken out (retired) or revoked may be in other hands.
+    if (notice->kind == KEYS_NOTICE_CARD_UPDATE
+        && !keys_roster_member_active (self->roster, notice->sign_pk)) {
+        s_err (err, errlen,
+               "the card update is signed by key %s, which is %s: only a "
+               "member's current key publishes its endpoints", fpr,
+               member ? "revoked" : "retired");
+        return NODE_DIR_NOTICE_REFUSED;
     }
     int added = keys_notice_set_add (self->notices, notice);
     if (added < 0) {
         s_err (err, errlen, "the node holds too many notices");
-        return -1;
+        return NODE_DIR_NOTICE_FAILED;
     }
     if (added == 0)
         return 0;
@@ -780,12 +790,12 @@ node_dir_apply_notice (node_dir_t *self, const keys_notice_t *notice,
             keys_notice_set_destroy (&reread);
         s_err (err, errlen, "cannot save the %s: %s",
                keys_notice_kind_name (notice->kind), reason);
-        return -1;
+        return NODE_DIR_NOTICE_FAILED;
     }
     if (notice->kind == KEYS_NOTICE_REVOCATION
         && keys_roster_revoke (self->roster, notice->sign_pk) != 0) {
         s_err (err, errlen, "out of memory");
-        return -1;
+        return NODE_DIR_NOTICE_FAILED;
     }
     return 1;
 }

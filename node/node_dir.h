@@ -92,12 +92,17 @@ const keys_notice_set_t *
     node_dir_notices (node_dir_t *self);
 
 /* ------------------------------------------------------------------------
-   Take a verified notice (keys_notice_parse verified its signature): only
-   for a key of the roster in force, a member's or a retired one. Saves
-   the set durably (NODEDIR/notices, atomic rename) before it takes
-   effect; a revocation then revokes the key in the roster in force at
-   once. Returns 1 if it changed anything, 0 if it was known (or an older
-   card update), -1 with a reason in err if refused or not saved.            */
+   Take a verified notice (keys_notice_parse verified its signature): a
+   revocation only for a key of the roster in force, a member's or a
+   retired one; a card update only for an active (not revoked) member's
+   key; in both, the name must be the roster's name for the key. Saves the
+   set durably (NODEDIR/notices, atomic rename) before it takes effect; a
+   revocation then revokes the key in the roster in force at once. Returns
+   1 if it changed anything, 0 if it was known (or an older card update),
+   -1 with a reason in err if refused (the notice is at fault), -2 with a
+   reason if this node could not take it (full set, not saved, memory).     */
+#define NODE_DIR_NOTICE_REFUSED (-1)
+#define NODE_DIR_NOTICE_FAILED  (-2)
 int
     node_dir_apply_notice (node_dir_t *self, const keys_notice_t *notice,
                            char *err, size_t errlen);

@@ -116,8 +116,16 @@ s_on_roster (node_repl_t *self, repl_peer_t *peer, bool out,
     if (rc == 0)
         return;                        /* old news                          */
     if (rc < 0) {
-        REPL_LOG (self, REPL_ERROR, "peer %s: roster version %" PRIu64
-               " refused: %s", peer->member.card.name, version, reason);
+        //  A peer that keeps offering it is told each time, but the
+        //  operator reads it once a minute.
+        int64_t now = repl_now ();
+        if (peer->roster_refused_version != version
+            || now - peer->roster_refused_ms >= REPL_ROSTER_LOG_MS) {
+            peer->roster_refused_version = version;
+            peer->roster_refused_ms = now;
+            REPL_LOG (self, REPL_ERROR, "peer %s: roster version %" PRIu64
+                   " refused: %s", peer->member.card.name, version, reason);
+        }
         repl_violation (self, peer, REPL_REASON_ROSTER, "roster refused");
         repl_send_error (self, peer, out, PROTO_WIRE_ERR_ROSTER,
                       "roster does not follow the version in force");
@@ -130,48 +138,13 @@ s_on_roster (node_repl_t *self, repl_peer_t *peer, bool out,
     node_repl_roster_switched (self);
 }
 
-//  --------------------------------------------------------------------------
-//  Notices: a verified revocation or card update, from the operator or a
-//  peer (from, or NULL). Saved by node_dir, logged, passed on to every
-//  other ready peer, and, since it changes who is admitted or where a peer
-//  is reached, the sockets are rebuilt as after a roster switch. Returns
-//  1 taken, 0 known already, -1 refused (err says why).
-
-static int
-s_take_notice (node_repl_t *self, const keys_notice_t *notice,
-               repl_peer_t *from, char *err, size_t errlen)
-{
-    int rc = node_dir_apply_notice (self->node, notice, err, errlen);
-    if (rc <= 0)
-        return rc;
-    char fpr[PROTO_FPR_HEX_LEN + 1];
-    proto_fingerprint (fpr, notice->sign_pk);
-    if (notice->kind == KEYS_NOTICE_REVOCATION)
-        REPL_LOG (self, REPL_ERROR,
-                  "REVOKED: the key %s of %s is revoked (by its own "
-                  "certificate%s%s): its transport is cut and its new "
-                  "entries are refused",
-                  fpr, notice->name, from ? ", from peer " : "",
-                  from ? from->member.card.name : "");
-    else
-        REPL_LOG (self, REPL_INFO,
-                  "card update %llu of %s (%s): endpoint %s",
-                  (unsigned long long) notice->serial, notice->name, fpr,
-                  notice->endpoint_count ? notice->endpoints[0] : "(none)");
-    for (size_t i = 0; i < self->peer_count; i++)
-        if (&self->peers[i] != from)
-            repl_send_notice (self, &self->peers[i], notice);
-    node_repl_roster_switched (self);
-    return 1;
-}
-
 int
 node_repl_notice (node_repl_t *self, const keys_notice_t *notice, char *err,
                   size_t errlen)
 {
     assert (self);
     assert (notice);
-    return s_take_notice (self, notice, NULL, err, errlen);
+    return repl_take_notice (self, notice, NULL, err, errlen);
 }
 
 //  --------------------------------------------------------------------------
@@ -181,6 +154,7 @@ static void
 s_send_hello_out (node_repl_t *self, repl_peer_t *peer)
 {
     peer->out_hello_ms = repl_now ();
+    repl_notices_reset (peer, true);
     if (!peer->dealer)
         return;
     //  A restart numbers from 1 again (13.7).
@@ -209,6 +183,29 @@ s_peer_restart_out (node_repl_t *self, repl_peer_t *peer)
         }
     s_requests_clear (peer);
     repl_inflight_release (self, peer);
+    s_send_hello_out (self, peer);
+}
+
+//  The peer's HELLO (on our DEALER) names an older roster version: send it
+//  the versions after it and HELLO again, so that it switches and the
+//  session becomes ready. If it did not move since the last offer (it
+//  refuses them, and says why in an ERROR, or this node lacks a version),
+//  offer again only after REPL_ROSTER_RETRY_MS: at once, the two nodes
+//  would trade HELLO and ROSTER as fast as they can. Notices still go.
+static void
+s_bring_forward (node_repl_t *self, repl_peer_t *peer, uint64_t from)
+{
+    int64_t now = repl_now ();
+    if (peer->out_rosters_ms && peer->out_rosters_from == from
+        && now - peer->out_rosters_ms < REPL_ROSTER_RETRY_MS) {
+        peer->out_ready = false;
+        peer->out_pause_until = now + REPL_ROSTER_RETRY_MS;
+        repl_notices_start (self, peer, true);
+        return;
+    }
+    peer->out_rosters_from = from;
+    peer->out_rosters_ms = now;
+    repl_send_rosters (self, peer, true, from);
     s_send_hello_out (self, peer);
 }
 
@@ -245,33 +242,6 @@ s_check_hello (node_repl_t *self, repl_peer_t *peer, bool out,
     return 0;
 }
 
-//  A NOTICE pushed by peer: verify it, take it, pass it on.
-static void
-s_on_notice (node_repl_t *self, repl_peer_t *peer,
-             const proto_wire_frame_t *frame)
-{
-    keys_notice_t notice;
-    char err[512];
-    if (keys_notice_parse (&notice, frame->notice, frame->notice_len, err,
-                           sizeof err)
-        != 0) {
-        repl_violation (self, peer, PROTO_REJECT_SIGNATURE,
-                        "sent a notice that does not verify");
-        repl_send_error (self, peer, false, PROTO_REJECT_SIGNATURE,
-                         "notice does not verify");
-        return;
-    }
-    if (s_take_notice (self, &notice, peer, err, sizeof err) < 0) {
-        char what[600];
-        snprintf (what, sizeof what, "sent a notice that is refused: %s",
-                  err);
-        repl_violation (self, peer, PROTO_REJECT_UNKNOWN_AUTHOR, what);
-        repl_send_error (self, peer, false, PROTO_REJECT_UNKNOWN_AUTHOR,
-                         "notice refused: not a key of the roster, or not "
-                         "its member's name");
-    }
-}
-
 //  A frame on our ROUTER from peer.
 static void
 s_on_router_frame (node_repl_t *self, repl_peer_t *peer, zframe_t *rid,
@@ -286,6 +256,7 @@ s_on_router_frame (node_repl_t *self, repl_peer_t *peer, zframe_t *rid,
         peer->in_ready = false;
         peer->in_send_seq = 0;
         peer->in_recv_seq = 0;
+        repl_notices_reset (peer, false);
     }
     proto_wire_frame_t frame;
     proto_reject_t r = proto_wire_decode (&frame, data, size);
@@ -303,6 +274,7 @@ s_on_router_frame (node_repl_t *self, repl_peer_t *peer, zframe_t *rid,
         peer->in_hello = true;
         peer->in_recv_seq = frame.sequence;
         peer->in_send_seq = 0;
+        repl_notices_reset (peer, false);
         int ok = s_check_hello (self, peer, false, &frame);
         if (ok < 0) {
             peer->in_ready = false;
@@ -313,6 +285,8 @@ s_on_router_frame (node_repl_t *self, repl_peer_t *peer, zframe_t *rid,
         if (frame.hello.roster_version < keys_roster_version (self->roster))
             repl_send_rosters (self, peer, false, frame.hello.roster_version);
         peer->in_ready = ok == 1;
+        //  Notices go also to a peer on another roster version (13.8.8).
+        repl_notices_start (self, peer, false);
         return;
     }
     if (!peer->in_hello || frame.sequence
@@ -326,6 +300,7 @@ s_on_router_frame (node_repl_t *self, repl_peer_t *peer, zframe_t *rid,
                       peer->in_recv_seq);
         peer->in_hello = false;
         peer->in_ready = false;
+        repl_notices_reset (peer, false);
         repl_count (self, peer, REPL_REASON_GAP);
         repl_send_error (self, peer, false, PROTO_WIRE_ERR_SEQUENCE,
                       "send HELLO");
@@ -340,6 +315,12 @@ s_on_router_frame (node_repl_t *self, repl_peer_t *peer, zframe_t *rid,
     }
     if (frame.type == PROTO_WIRE_ROSTER) {
         s_on_roster (self, peer, false, &frame);
+        return;
+    }
+    //  A notice verifies on its own: taken before the session is ready,
+    //  from a peer still on another roster version too (13.8.8).
+    if (frame.type == PROTO_WIRE_NOTICE) {
+        repl_on_notice (self, peer, false, &frame);
         return;
     }
     if (!peer->in_ready) {
@@ -365,9 +346,6 @@ s_on_router_frame (node_repl_t *self, repl_peer_t *peer, zframe_t *rid,
     case PROTO_WIRE_HEADS:
         repl_send_heads (self, peer, false);
         repl_on_heads (self, peer, &frame);
-        break;
-    case PROTO_WIRE_NOTICE:
-        s_on_notice (self, peer, &frame);
         break;
     case PROTO_WIRE_WANT:
         repl_serve_want (self, peer, &frame);
@@ -421,16 +399,15 @@ s_on_dealer_frame (node_repl_t *self, repl_peer_t *peer, const uint8_t *data,
         if (ok == 0
             && frame.hello.roster_version
                    < keys_roster_version (self->roster)) {
-            //  We are newer: bring the peer forward, then HELLO again.
-            repl_send_rosters (self, peer, true, frame.hello.roster_version);
-            s_send_hello_out (self, peer);
+            s_bring_forward (self, peer, frame.hello.roster_version);
             return;
         }
         peer->out_ready = ok == 1;
+        //  Notices go also to a peer on another roster version (13.8.8).
+        repl_notices_start (self, peer, true);
         if (peer->out_ready) {
             REPL_LOG (self, REPL_INFO, "peer %s: session ready",
                    peer->member.card.name);
-            repl_send_notices (self, peer);
             repl_send_heads (self, peer, true);
             self->wanted_dirty = true;
         }
@@ -447,6 +424,9 @@ s_on_dealer_frame (node_repl_t *self, repl_peer_t *peer, const uint8_t *data,
     switch (frame.type) {
     case PROTO_WIRE_ROSTER:
         s_on_roster (self, peer, true, &frame);
+        return;
+    case PROTO_WIRE_NOTICE:
+        repl_on_notice (self, peer, true, &frame);
         return;
     case PROTO_WIRE_ERROR: {
         uint16_t code = frame.error_code;
@@ -538,6 +518,7 @@ s_on_monitor (node_repl_t *self, repl_peer_t *peer)
                       peer->member.card.name);
         peer->in_hello = false;
         peer->in_ready = false;
+        repl_notices_reset (peer, false);
         s_peer_restart_out (self, peer);
     }
     else if (event == NODE_TRANSPORT_UP) {
@@ -703,6 +684,64 @@ s_peer_endpoint (node_repl_t *self, const keys_member_t *m)
     return m->card.endpoint_count ? m->card.endpoints[0] : NULL;
 }
 
+//  Where this node listens: the operator's node/listen, else the first
+//  endpoint of its own newest card update, else of its roster card.
+static const char *
+s_own_listen (node_repl_t *self, const keys_member_t *me)
+{
+    const char *listen = node_dir_config_get (self->node, "node/listen", NULL);
+    if (listen && *listen)
+        return listen;
+    const keys_notice_t *update = keys_notice_set_card_update (
+        node_dir_notices (self->node), me->card.sign_pk);
+    if (update)
+        return update->endpoint_count ? update->endpoints[0] : NULL;
+    return me->card.endpoint_count ? me->card.endpoints[0] : NULL;
+}
+
+void
+repl_endpoint_changed (node_repl_t *self, const uint8_t *pk)
+{
+    if (!memcmp (pk, self->self_pk, PROTO_PK_BYTES)) {
+        const keys_member_t *me = keys_roster_member_active (self->roster, pk);
+        const char *listen = me ? s_own_listen (self, me) : NULL;
+        if (me && strcmp (listen ? listen : "", self->listen))
+            node_repl_roster_switched (self);     /* bind there instead */
+        return;
+    }
+    repl_peer_t *peer = repl_peer_by_sign (self, pk);
+    if (!peer)
+        return;
+    const char *endpoint = s_peer_endpoint (self, &peer->member);
+    if (strcmp (endpoint ? endpoint : "", peer->endpoint))
+        peer->reconnect = true;            /* at the next tick, not now: the
+                                              poll round holds its socket */
+}
+
+//  Dial peer again where it now says, with a new session.
+static void
+s_reconnect (node_repl_t *self, repl_peer_t *peer)
+{
+    peer->reconnect = false;
+    if (peer->dealer)
+        node_transport_disconnect (self->transport, peer->member.card.box_pk);
+    peer->dealer = NULL;
+    peer->monitor = NULL;
+    peer->out_up = false;
+    const char *endpoint = s_peer_endpoint (self, &peer->member);
+    snprintf (peer->endpoint, sizeof peer->endpoint, "%s",
+              endpoint ? endpoint : "");
+    if (endpoint) {
+        peer->dealer = node_transport_connect (self->transport,
+                                               &peer->member, endpoint);
+        peer->monitor = node_transport_monitor (self->transport,
+                                                peer->member.card.box_pk);
+    }
+    REPL_LOG (self, REPL_INFO, "peer %s: now reached at %s (card update)",
+              peer->member.card.name, endpoint ? endpoint : "(nothing)");
+    s_peer_restart_out (self, peer);
+}
+
 static int
 s_build (node_repl_t *self, char *err, size_t errlen)
 {
@@ -728,9 +767,8 @@ s_build (node_repl_t *self, char *err, size_t errlen)
                                           self->cert_dir, err, errlen);
     if (!self->transport)
         return -1;
-    const char *listen = node_dir_config_get (self->node, "node/listen", NULL);
-    if (!listen || !*listen)
-        listen = me->card.endpoint_count ? me->card.endpoints[0] : NULL;
+    const char *listen = s_own_listen (self, me);
+    self->listen[0] = 0;
     if (listen && *listen) {
         snprintf (self->listen, sizeof self->listen, "%s", listen);
         if (node_transport_bind (self->transport, listen) < 0) {
@@ -856,6 +894,8 @@ node_repl_tick (node_repl_t *self)
         }
         for (size_t i = 0; i < self->peer_count; i++) {
             repl_peer_t *peer = &self->peers[i];
+            if (peer->reconnect)
+                s_reconnect (self, peer);
             if (!peer->dealer)
                 continue;
             //  Not connected yet (the send failed): try again soon. Sent
@@ -887,6 +927,8 @@ node_repl_tick (node_repl_t *self)
         }
         repl_plan (self);
         repl_send_receipts (self);
+        if (repl_notices_pace (self) && wait > REPL_NOTICE_PACE_MS)
+            wait = REPL_NOTICE_PACE_MS;
         //  Wake for the earliest of what is due (a HELLO retry above).
         if (self->receipts_due_ms && self->receipts_due_ms - now < wait)
             wait = (int) (self->receipts_due_ms - now);

@@ -19,6 +19,8 @@
    pipeline, store), HEADS, catch-up planning, missing payloads
      node_repl_report.c  per-peer counters, rate-limited refusal logs, the peers
    report (JSON, peers.json)
+     node_repl_notice.c  revocations and card updates: taking them, and
+   sending them, paced, on every connection
 */
 
 #define REPL_REASONS       128 /* reject codes counted per peer    */
@@ -36,6 +38,14 @@
 #define REPL_RECEIPTS_PER_TICK 8   /* receipts posted per tick, at most */
 #define REPL_PUSH_MAX      256 /* own entries pushed at once; more: the
                                   peers pull them (13.9.6)         */
+#define REPL_NOTICES_PER_ROUND 4 /* notices sent per connection per
+                                    round, well inside the queue   */
+#define REPL_NOTICE_PACE_MS 20 /* rounds while notices are owed    */
+#define REPL_ROSTER_RETRY_MS 10000 /* a peer that did not take our
+                                      rosters is offered them again
+                                      after this, not at once       */
+#define REPL_ROSTER_LOG_MS 60000 /* one log line per peer and refused
+                                    roster version per minute       */
 
 enum { REPL_ERROR = 0, REPL_WARNING = 1, REPL_INFO = 2, REPL_DEBUG = 3 };
 
@@ -105,6 +115,20 @@ typedef struct {
     //  What it holds, from its latest HEADS.
     repl_phead_t *heads;
     size_t head_count;
+    //  Notices (node_repl_notice.c), per connection: whether its HELLO
+    //  exchange allows sending them, and where the next revocation and
+    //  card update to send are in the node's set.
+    bool out_notices, in_notices;
+    size_t out_rev_next, out_card_next;
+    size_t in_rev_next, in_card_next;
+    bool reconnect;          /* its endpoint changed: dial it again   */
+    //  Rosters offered on our DEALER (the peer was older), so that a peer
+    //  that refuses them is not offered them again at once.
+    uint64_t out_rosters_from;
+    int64_t out_rosters_ms;
+    //  Its refused roster, logged once a minute, not once a frame.
+    uint64_t roster_refused_version;
+    int64_t roster_refused_ms;
 } repl_peer_t;
 
 /* A payload we lack, and whom we asked.                                     */
@@ -198,6 +222,9 @@ repl_now (void)
 
 /* node_repl.c */
 bool repl_author_known (node_repl_t *self, const uint8_t *pk);
+/* A card update was taken for key pk: the peer is dialled again where it
+   now says (at the next tick), or this node rebinds if it is its own.    */
+void repl_endpoint_changed (node_repl_t *self, const uint8_t *pk);
 void repl_inflight_release (node_repl_t *self, repl_peer_t *peer);
 repl_peer_t *repl_peer_by_sign (node_repl_t *self, const uint8_t *sign_pk);
 
@@ -210,9 +237,6 @@ bool repl_send_encoded (node_repl_t *self, repl_peer_t *peer, bool out,
 void repl_send_error (node_repl_t *self, repl_peer_t *peer, bool out,
                       uint16_t code, const char *text);
 void repl_send_heads (node_repl_t *self, repl_peer_t *peer, bool out);
-void repl_send_notice (node_repl_t *self, repl_peer_t *peer,
-                       const keys_notice_t *notice);
-void repl_send_notices (node_repl_t *self, repl_peer_t *peer);
 void repl_send_rosters (node_repl_t *self, repl_peer_t *peer, bool out,
                         uint64_t from);
 void repl_serve_payloads (node_repl_t *self, repl_peer_t *peer,
@@ -231,6 +255,24 @@ void repl_plan (node_repl_t *self);
 void repl_wanted_expire (node_repl_t *self);
 void repl_wanted_free (void **item_p);
 void repl_wanted_forget_peer (node_repl_t *self, repl_peer_t *peer);
+
+/* node_repl_notice.c */
+/* Take a verified notice from the operator or a peer (from, or NULL):
+   saved, logged, owed to every other peer; a revocation rebuilds the
+   transport. Returns 1 taken, 0 known, or node_dir_apply_notice's
+   NODE_DIR_NOTICE_REFUSED / _FAILED with a reason in err.                  */
+int repl_take_notice (node_repl_t *self, const keys_notice_t *notice,
+                      repl_peer_t *from, char *err, size_t errlen);
+/* A NOTICE frame from peer on a connection (out: our DEALER).             */
+void repl_on_notice (node_repl_t *self, repl_peer_t *peer, bool out,
+                     const proto_wire_frame_t *frame);
+/* A connection's session (re)starts: it owes nothing until its HELLO
+   exchange; _start: the exchange is done, every notice is owed.          */
+void repl_notices_reset (repl_peer_t *peer, bool out);
+void repl_notices_start (node_repl_t *self, repl_peer_t *peer, bool out);
+/* Send a round of what each connection owes. Returns true if more are
+   owed (call again in REPL_NOTICE_PACE_MS).                              */
+bool repl_notices_pace (node_repl_t *self);
 
 /* node_repl_receipt.c */
 void repl_receipts_soon (node_repl_t *self);

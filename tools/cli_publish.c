@@ -28,8 +28,10 @@ s_seal (const keys_roster_t *roster, const proto_audience_t *audience,
     size_t n = 0;
     bool author_named = false;
     for (size_t i = 0; i < audience->node_count; i++) {
+        //  Never sealed to a revoked key (resolving the audience refused
+        //  it already; this is the last place before the key is used).
         const keys_member_t *member
-            = keys_roster_member_by_key (roster, audience->nodes[i]);
+            = keys_roster_member_active (roster, audience->nodes[i]);
         if (!member)
             return NULL;
         memcpy (recipients[n].sign_pk, member->card.sign_pk, PROTO_PK_BYTES);
