@@ -154,6 +154,7 @@ static void
 s_send_hello_out (node_repl_t *self, repl_peer_t *peer)
 {
     peer->out_hello_ms = repl_now ();
+    peer->out_answered = false;
     repl_notices_reset (peer, true);
     if (!peer->dealer)
         return;
@@ -390,6 +391,7 @@ s_on_dealer_frame (node_repl_t *self, repl_peer_t *peer, const uint8_t *data,
     }
     if (frame.type == PROTO_WIRE_HELLO) {
         peer->out_recv_seq = frame.sequence;
+        peer->out_answered = true;
         int ok = s_check_hello (self, peer, true, &frame);
         if (ok < 0) {
             peer->out_ready = false;
@@ -411,6 +413,14 @@ s_on_dealer_frame (node_repl_t *self, repl_peer_t *peer, const uint8_t *data,
             repl_send_heads (self, peer, true);
             self->wanted_dirty = true;
         }
+        return;
+    }
+    //  Until our HELLO is answered, what arrives was sent in the session
+    //  we restarted: restarting again for each such frame would never end
+    //  while the peer is still sending it.
+    if (!peer->out_answered) {
+        REPL_LOG (self, REPL_DEBUG, "peer %s: a frame of the previous "
+                  "session dropped", peer->member.card.name);
         return;
     }
     if (frame.sequence != proto_wire_seq_next (peer->out_recv_seq)) {

@@ -92,6 +92,9 @@ typedef struct {
     uint16_t out_max_batch;  /* the peer's, from its HELLO        */
     int64_t out_hello_ms;    /* last HELLO tried                  */
     bool out_hello_sent;     /* ... and it went out               */
+    bool out_answered;       /* ... and the peer's HELLO came back:
+                                frames before it are the old
+                                session's, dropped, not gaps      */
     int64_t out_pause_until; /* after busy / refusals             */
     //  Requests in the order sent: the first replies_pending are answered
     //  (their replies wait in the verification pool: their authors stay in

@@ -11,7 +11,8 @@
 
    Sending is paced. Each connection keeps two cursors into the node's
    notice set (revocations first, then card updates) and sends a few per
-   round, never more than its queue takes: a burst of all of them at once
+   round, never more than its queue takes; our DEALER carries them when
+   it can, our ROUTER only to a peer that it does not reach: a burst of all of them at once
    overflowed the NODE_TRANSPORT_HWM queue, the peer saw a sequence gap,
    restarted the session, and the next start overflowed again. A new
    notice pulls every other peer's cursors back to it; a session that
@@ -71,6 +72,11 @@ s_pace (node_repl_t *self, repl_peer_t *peer, bool out)
     if (!(out ? peer->out_notices : peer->in_notices))
         return false;
     if (out ? !peer->dealer : !peer->in_rid)
+        return false;
+    //  One connection carries them: our DEALER when it can (its queue can
+    //  be asked before each send), our ROUTER only to a peer we do not
+    //  reach that way (nobody dials it, or it is on another version).
+    if (!out && peer->out_notices)
         return false;
     const keys_notice_set_t *set = node_dir_notices (self->node);
     size_t count = keys_notice_set_count (set);
