@@ -1241,8 +1241,11 @@ keys_roster_verify_chain (keys_roster_t *const *chain, size_t n,
                                 reason, sizeof reason)
             != 0) {
             *bad_index = i;
-            keys_io_error (err, errlen, "roster %zu in the chain: %s", i,
-                           reason);
+            //  People count from 1; and a chain out of order is the most
+            //  common way to get here.
+            keys_io_error (err, errlen, "roster %zu of %zu in the chain: "
+                           "%s (give the chain oldest first, from the "
+                           "genesis)", i + 1, n, reason);
             return -1;
         }
     }

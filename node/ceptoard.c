@@ -12,6 +12,7 @@
 
 #include <czmq.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
@@ -91,8 +92,25 @@ main (int argc, char *argv[])
         return TOOL_EXIT_USAGE;
     }
     if (!node_dir_self (node)) {
-        tool_error ("this node (%s) is not a member of the roster in force",
-                    node_dir_name (node));
+        //  Say why: a key rotated out or removed is listed as retired.
+        const keys_roster_t *roster = node_dir_roster (node);
+        const keys_retired_t *retired
+            = keys_roster_retired_by_key (roster, node_dir_self_pk (node));
+        char when[TOOL_TIME_LEN];
+        if (retired) {
+            tool_format_time ((uint64_t) retired->until * 1000, when);
+            tool_error ("this node's key (%s) was retired in the roster in "
+                        "force, version %" PRIu64 ", as of %s: its member's "
+                        "keys were rotated, or it was removed. A rotated "
+                        "member runs a node with its new key "
+                        "(docs/ceremony.md 4.3)",
+                        node_dir_name (node), keys_roster_version (roster),
+                        when);
+        }
+        else
+            tool_error ("this node (%s) is not a member of the roster in "
+                        "force (version %" PRIu64 ")", node_dir_name (node),
+                        keys_roster_version (roster));
         node_dir_destroy (&node);
         node_control_unlock (lock);
         return TOOL_EXIT_FAIL;

@@ -240,15 +240,23 @@ s_undo_create (const char *dir)
     rmdir (dir);
 }
 
+//  Keep a roster version under NODEDIR/rosters/ (defined below, with the
+//  other roster-version helpers).
+static int s_keep_version_at (const char *node_path,
+                              const keys_roster_t *roster, char *err,
+                              size_t errlen);
+
 int
 node_dir_create (const char *dir, const char *key_file,
-                 const keys_secret_t *key, const keys_roster_t *roster,
-                 const char *listen, char *err, size_t errlen)
+                 const keys_secret_t *key, keys_roster_t *const *chain,
+                 size_t chain_len, const char *listen, char *err,
+                 size_t errlen)
 {
     assert (dir);
     assert (key_file);
     assert (key);
-    assert (roster);
+    assert (chain && chain_len > 0);
+    const keys_roster_t *roster = chain[chain_len - 1];
 
     const keys_member_t *member
         = keys_roster_member_by_key (roster, keys_secret_sign_pk (key));
@@ -288,6 +296,11 @@ node_dir_create (const char *dir, const char *key_file,
     }
     if (keys_roster_save (roster, roster_path, err, errlen) != 0)
         goto done;
+    //  The versions before it, which the caller verified as a chain: this
+    //  node can bring a peer on any of them forward (13.9.4).
+    for (size_t i = 0; i + 1 < chain_len; i++)
+        if (s_keep_version_at (dir, chain[i], err, errlen) != 0)
+            goto done;
     uint8_t roster_hash[PROTO_HASH_BYTES];
     if (keys_roster_hash (roster, roster_hash) != 0) {
         s_err (err, errlen, "the roster cannot be hashed");
@@ -525,26 +538,32 @@ node_dir_config_get (node_dir_t *self, const char *path,
 //  bring a peer on an older version forward one version at a time.
 
 static char *
-s_history_path (node_dir_t *self, uint64_t version)
+s_history_path_at (const char *node_path, uint64_t version)
 {
     char name[64];
     snprintf (name, sizeof name, "%s/%llu", NODE_DIR_ROSTERS,
               (unsigned long long) version);
-    return s_join (self->path, name);
+    return s_join (node_path, name);
+}
+
+static char *
+s_history_path (node_dir_t *self, uint64_t version)
+{
+    return s_history_path_at (self->path, version);
 }
 
 static int
-s_keep_version (node_dir_t *self, const keys_roster_t *roster, char *err,
-                size_t errlen)
+s_keep_version_at (const char *node_path, const keys_roster_t *roster,
+                   char *err, size_t errlen)
 {
-    char *dir = s_join (self->path, NODE_DIR_ROSTERS);
+    char *dir = s_join (node_path, NODE_DIR_ROSTERS);
     if (!dir || (mkdir (dir, 0700) != 0 && errno != EEXIST)) {
         s_err (err, errlen, "cannot create '%s': %s",
                dir ? dir : NODE_DIR_ROSTERS, strerror (errno));
         free (dir);
         return -1;
     }
-    char *path = s_history_path (self, keys_roster_version (roster));
+    char *path = s_history_path_at (node_path, keys_roster_version (roster));
     int rc = path ? keys_roster_save (roster, path, err, errlen) : -1;
     //  Durable before the configuration may name it.
     if (rc == 0 && (s_sync_path (path) != 0 || s_sync_path (dir) != 0)) {
@@ -554,6 +573,13 @@ s_keep_version (node_dir_t *self, const keys_roster_t *roster, char *err,
     free (path);
     free (dir);
     return rc;
+}
+
+static int
+s_keep_version (node_dir_t *self, const keys_roster_t *roster, char *err,
+                size_t errlen)
+{
+    return s_keep_version_at (self->path, roster, err, errlen);
 }
 
 char *

@@ -31,14 +31,17 @@ typedef struct _node_dir_t node_dir_t;
 
 /* ------------------------------------------------------------------------
    Create a new node directory at dir (which must not exist, or be empty):
-   copies key_file, whose keys must belong to a member of roster, saves the
-   roster, writes the configuration and creates the store. listen may be
-   NULL. Returns 0, or -1 with a reason in err (nothing half-made is left
-   behind on failure when dir did not exist).                                */
+   copies key_file, whose keys must belong to a member of the roster in
+   force, chain[chain_len - 1], saves it, keeps the versions before it
+   (a chain the caller verified from its genesis) under rosters/, writes
+   the configuration and creates the store. listen may be NULL. Returns 0,
+   or -1 with a reason in err (nothing half-made is left behind on failure
+   when dir did not exist).                                                  */
 int
     node_dir_create (const char *dir, const char *key_file,
-                     const keys_secret_t *key, const keys_roster_t *roster,
-                     const char *listen, char *err, size_t errlen);
+                     const keys_secret_t *key, keys_roster_t *const *chain,
+                     size_t chain_len, const char *listen, char *err,
+                     size_t errlen);
 
 /* ------------------------------------------------------------------------
    Open an existing node directory: configuration, roster and store. The

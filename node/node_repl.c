@@ -283,8 +283,15 @@ s_on_router_frame (node_repl_t *self, repl_peer_t *peer, zframe_t *rid,
         }
         repl_send_encoded (self, peer, false, PROTO_WIRE_HELLO_BYTES,
                         repl_encode_hello, self);
-        if (frame.hello.roster_version < keys_roster_version (self->roster))
+        int64_t now = repl_now ();
+        if (frame.hello.roster_version < keys_roster_version (self->roster)
+            && (peer->in_rosters_from != frame.hello.roster_version
+                || !peer->in_rosters_ms
+                || now - peer->in_rosters_ms >= REPL_ROSTER_RETRY_MS)) {
+            peer->in_rosters_from = frame.hello.roster_version;
+            peer->in_rosters_ms = now;
             repl_send_rosters (self, peer, false, frame.hello.roster_version);
+        }
         peer->in_ready = ok == 1;
         //  Notices go also to a peer on another roster version (13.8.8).
         repl_notices_start (self, peer, false);
@@ -764,13 +771,17 @@ s_build (node_repl_t *self, char *err, size_t errlen)
                                                          self->self_pk);
     if (!me) {
         self->removed = true;
-        REPL_LOG (self, REPL_ERROR,
-                  "this node's key is %s roster version %" PRIu64
-                  ": replication stopped",
-                  keys_roster_revoked (self->roster, self->self_pk)
-                      ? "revoked in"
-                      : "not a member of",
-                  keys_roster_version (self->roster));
+        if (keys_roster_revoked (self->roster, self->self_pk))
+            REPL_LOG (self, REPL_ERROR,
+                      "this node's key is revoked (by its own certificate): "
+                      "replication stopped; stop this daemon and run the "
+                      "member's node with its new key once the Council "
+                      "has rotated it (docs/ceremony.md 4.4)");
+        else
+            REPL_LOG (self, REPL_ERROR,
+                      "this node's key is not a member of roster version "
+                      "%" PRIu64 ": replication stopped",
+                      keys_roster_version (self->roster));
         return 0;
     }
     self->transport = node_transport_new (self->roster, self->key,

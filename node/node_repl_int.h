@@ -129,6 +129,11 @@ typedef struct {
     //  that refuses them is not offered them again at once.
     uint64_t out_rosters_from;
     int64_t out_rosters_ms;
+    //  ... and on our ROUTER, answering its HELLOs: the same rosters at
+    //  most once per REPL_ROSTER_RETRY_MS (each may be 1 MiB, read from
+    //  disk: a peer repeating HELLO must not make us send them in a loop).
+    uint64_t in_rosters_from;
+    int64_t in_rosters_ms;
     //  Its refused roster, logged once a minute, not once a frame.
     uint64_t roster_refused_version;
     int64_t roster_refused_ms;

@@ -461,7 +461,7 @@ node_server_test (bool verbose)
     memcpy (card.box_pk, keys_secret_box_pk (key), PROTO_BOXPK_BYTES);
     keys_roster_t *roster = keys_roster_new (NULL, 1);
     assert (keys_roster_add_member (roster, &card, "", err, sizeof err) == 0);
-    assert (node_dir_create (node_path, key_path, key, roster, NULL, err,
+    assert (node_dir_create (node_path, key_path, key, &roster, 1, NULL, err,
                              sizeof err) == 0);
     keys_roster_destroy (&roster);
 

@@ -121,7 +121,8 @@ static const char *s_usage_change =
     "  --rotate MEMBER=CARD   replace a member's keys and endpoints with\n"
     "                         those of a new card of the same name\n"
     "  --threshold T          the new threshold (default: unchanged)\n"
-    "  --group NAME=M,M...    set a sharing group's members (replaces it)\n"
+    "  --group NAME=M,M...    set a sharing group's members (replaces it;\n"
+    "                         NAME= with no members removes it)\n"
     "  --out DRAFT            the draft to write (never replaced)\n"
     "  --transcript FILE      append a signed record of this step to the\n"
     "                         ceremony transcript FILE (needs --key)\n"
@@ -459,7 +460,7 @@ typedef struct {
 } s_assign_t;
 
 static int
-s_parse_assign (const char *text, s_assign_t *out)
+s_parse_assign (const char *text, s_assign_t *out, bool allow_empty)
 {
     memset (out, 0, sizeof *out);
     out->copy = strdup (text);
@@ -475,7 +476,7 @@ s_parse_assign (const char *text, s_assign_t *out)
             return -1;
         out->items[out->count++] = item;
     }
-    return out->count ? 0 : -1;
+    return out->count || allow_empty ? 0 : -1;
 }
 
 //  --------------------------------------------------------------------------
@@ -593,7 +594,9 @@ s_cmd_draft (int argc, char *argv[])
         fputs (s_usage_draft, stderr);
         return TOOL_EXIT_USAGE;
     }
-    int ready = s_transcript_ready (transcript, admin_key, pass_file);
+    int ready = tool_check_out (out);
+    if (!ready)
+        ready = s_transcript_ready (transcript, admin_key, pass_file);
     if (ready)
         return ready;
     if (threshold > card_count) {
@@ -645,7 +648,7 @@ s_cmd_draft (int argc, char *argv[])
     }
     for (size_t g = 0; g < group_count; g++) {
         s_assign_t assign;
-        if (s_parse_assign (groups[g], &assign) != 0) {
+        if (s_parse_assign (groups[g], &assign, false) != 0) {
             tool_error ("invalid --group \"%s\": use NAME=MEMBER,MEMBER...",
                         groups[g]);
             free (assign.copy);
@@ -725,7 +728,8 @@ s_change_apply (keys_roster_t *draft, const keys_roster_t *from,
         s_assign_t assign;
         keys_card_t card;
         const keys_member_t *m = NULL;
-        if (s_parse_assign (rotates[i], &assign) != 0 || assign.count != 1
+        if (s_parse_assign (rotates[i], &assign, false) != 0
+            || assign.count != 1
             || !(m = keys_roster_member_lookup (from, assign.name))) {
             tool_error ("invalid --rotate \"%s\": use MEMBER=CARDFILE with a "
                         "member of version %" PRIu64, rotates[i],
@@ -767,12 +771,14 @@ s_change_apply (keys_roster_t *draft, const keys_roster_t *from,
     }
     for (size_t g = 0; g < group_count; g++) {
         s_assign_t assign;
-        int rc = s_parse_assign (groups[g], &assign);
+        //  NAME= (no members) removes the group.
+        int rc = s_parse_assign (groups[g], &assign, true);
         if (rc == 0)
             rc = keys_roster_set_group (draft, assign.name, assign.items,
                                         assign.count, err, sizeof err);
         else
-            snprintf (err, sizeof err, "use NAME=MEMBER,MEMBER...");
+            snprintf (err, sizeof err, "use NAME=MEMBER,MEMBER... (or "
+                      "NAME= to remove the group)");
         free (assign.copy);
         if (rc != 0) {
             tool_error ("--group \"%s\": %s", groups[g], err);
@@ -861,7 +867,9 @@ s_cmd_change (int argc, char *argv[])
                     "--remove, --rotate, --threshold or --group");
         return TOOL_EXIT_USAGE;
     }
-    int ready = s_transcript_ready (transcript, admin_key, pass_file);
+    int ready = tool_check_out (out);
+    if (!ready)
+        ready = s_transcript_ready (transcript, admin_key, pass_file);
     if (ready)
         return ready;
     keys_roster_t *from = s_load_roster (from_path);
@@ -957,10 +965,9 @@ s_cmd_sign (int argc, char *argv[])
         fputs (s_usage_sign, stderr);
         return TOOL_EXIT_USAGE;
     }
-    if (access (out, F_OK) == 0) {
-        tool_error ("'%s' exists: signature files are never replaced", out);
-        return TOOL_EXIT_USAGE;
-    }
+    int writable = tool_check_out (out);
+    if (writable)
+        return writable;
     int checked;
     if (transcript && (checked = keys_cmd_transcript_check (transcript)))
         return checked;
@@ -1148,10 +1155,9 @@ s_cmd_combine (int argc, char *argv[])
         ready = s_transcript_ready (transcript, admin_key, pass_file);
     if (ready)
         return ready;
-    if (access (out, F_OK) == 0) {
-        tool_error ("'%s' exists: rosters are never replaced here", out);
-        return TOOL_EXIT_USAGE;
-    }
+    int writable = tool_check_out (out);
+    if (writable)
+        return writable;
     int rc = TOOL_EXIT_USAGE;
     keys_roster_t *prev = NULL;
     keys_roster_t *draft = s_load_roster (argv[optind]);

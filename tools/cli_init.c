@@ -96,7 +96,7 @@ cli_init (int argc, char *argv[])
     if (!key)
         goto done;
     const keys_roster_t *in_force = chain[roster_count - 1];
-    if (node_dir_create (dir, key_path, key, in_force, listen, err,
+    if (node_dir_create (dir, key_path, key, chain, roster_count, listen, err,
                          sizeof err) != 0) {
         tool_error ("%s", err);
         rc = TOOL_EXIT_USAGE;

@@ -55,7 +55,10 @@ static const char *s_usage_show =
     "\n"
     "Shows the roster version in force: version, threshold, body hash,\n"
     "previous version's hash, signers, members (name, sector, fingerprint,\n"
-    "endpoints, roles) and sharing groups.\n"
+    "endpoints, roles), sharing groups and retired keys (with the time\n"
+    "after which their entries are refused), as this node applies it: a\n"
+    "member whose key is revoked is marked REVOKED, and endpoints a member\n"
+    "published in a card update are shown with its serial.\n"
     "\n"
     "  --json      one JSON object\n";
 

@@ -77,7 +77,9 @@ s_sign_and_write (keys_notice_t *notice, const char *key_path,
                   const char *pass_file, const char *name, const char *out,
                   const char *transcript)
 {
-    int rc;
+    int rc = tool_check_out (out);
+    if (rc)
+        return rc;
     char file_name[KEYS_NAME_MAX + 1];
     bool named = tool_key_file_name (key_path, file_name);
     //  The name is for people, but nodes check it against the roster's

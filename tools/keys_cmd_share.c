@@ -333,11 +333,9 @@ keys_cmd_recover (int argc, char *argv[])
                     KEYS_SHARE_MAX);
         return TOOL_EXIT_USAGE;
     }
-    if (access (out, F_OK) == 0) {
-        tool_error ("'%s' exists: key files are never replaced; choose "
-                    "another --out", out);
-        return TOOL_EXIT_USAGE;
-    }
+    int writable = tool_check_out (out);
+    if (writable)
+        return writable;
     const char *const *names = (const char *const *) (argv + optind);
     keys_share_t *shares[KEYS_SHARE_MAX] = { NULL };
     keys_secret_t *key = NULL;

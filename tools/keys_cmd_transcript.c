@@ -142,7 +142,9 @@ s_check_head (const keys_transcript_t *transcript, const char *path,
     if (!at) {
         tool_error ("no record of '%s' has the head %s written down: "
                     "records were dropped from its end, or this is another "
-                    "transcript (its last record is %zu, head %s)",
+                    "transcript, or the head was mistyped: compare it with "
+                    "the paper log digit by digit (its last record is %zu, "
+                    "head %s)",
                     path, head, count, head_now);
         return TOOL_EXIT_FAIL;
     }

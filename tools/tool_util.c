@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +12,7 @@
 #include <strings.h>
 #include <termios.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tool_util.h"
@@ -122,34 +125,87 @@ tool_free_wiped (char *buf, size_t len)
 
 //  --------------------------------------------------------------------------
 //  Read one line from the terminal with echo off into a secure buffer.
+//  Interrupted (Ctrl-C, a hang-up), the terminal gets its echo back before
+//  the signal does what it would have done: a shell left without echo
+//  hides what its user types next.
+
+static int s_tty_fd = -1;               //  the terminal whose echo is off
+static struct termios s_tty_saved;      //  ... and how to restore it
+static const int s_tty_signals[] = { SIGINT, SIGTERM, SIGQUIT, SIGHUP };
+#define S_TTY_SIGNALS (sizeof s_tty_signals / sizeof s_tty_signals[0])
+
+static void
+s_tty_restore_and_raise (int sig)
+{
+    //  tcsetattr and write are async-signal-safe.
+    if (s_tty_fd >= 0) {
+        (void) tcsetattr (s_tty_fd, TCSAFLUSH, &s_tty_saved);
+        (void) write (s_tty_fd, "\n", 1);
+    }
+    signal (sig, SIG_DFL);
+    raise (sig);
+}
 
 static char *
 s_read_hidden (const char *prompt)
 {
-    FILE *tty = fopen ("/dev/tty", "r+");
-    if (!tty)
+    int fd = open ("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
         return NULL;
-    fputs (prompt, tty);
-    fflush (tty);
+    (void) write (fd, prompt, strlen (prompt));
     struct termios old, quiet;
-    bool restore = tcgetattr (fileno (tty), &old) == 0;
+    bool restore = tcgetattr (fd, &old) == 0;
+    struct sigaction saved[S_TTY_SIGNALS];
     if (restore) {
+        s_tty_saved = old;
+        s_tty_fd = fd;
+        struct sigaction on_signal;
+        memset (&on_signal, 0, sizeof on_signal);
+        on_signal.sa_handler = s_tty_restore_and_raise;
+        sigemptyset (&on_signal.sa_mask);
+        for (size_t i = 0; i < S_TTY_SIGNALS; i++)
+            sigaction (s_tty_signals[i], &on_signal, &saved[i]);
         quiet = old;
         quiet.c_lflag &= (tcflag_t) ~ECHO;
-        tcsetattr (fileno (tty), TCSAFLUSH, &quiet);
+        tcsetattr (fd, TCSAFLUSH, &quiet);
     }
+    //  read(2) a byte at a time into guarded memory: stdio would keep a
+    //  copy of the passphrase in its own buffer.
     char *line = sodium_malloc (TOOL_PASSPHRASE_MAX + 2);
-    bool ok = line && fgets (line, TOOL_PASSPHRASE_MAX + 2, tty) != NULL;
-    if (restore)
-        tcsetattr (fileno (tty), TCSAFLUSH, &old);
-    fputc ('\n', tty);
-    (void) fclose (tty);
+    size_t used = 0;
+    bool ok = line != NULL;
+    while (ok) {
+        char c;
+        ssize_t got = read (fd, &c, 1);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0) {
+            ok = used > 0;              //  end of input ends the line
+            break;
+        }
+        if (c == '\n')
+            break;
+        if (used == TOOL_PASSPHRASE_MAX + 1)
+            continue;                   //  too long: kept at the limit,
+                                        //  refused by the caller
+        line[used++] = c;
+    }
+    if (line)
+        line[used] = 0;
+    if (restore) {
+        tcsetattr (fd, TCSAFLUSH, &old);
+        s_tty_fd = -1;
+        for (size_t i = 0; i < S_TTY_SIGNALS; i++)
+            sigaction (s_tty_signals[i], &saved[i], NULL);
+    }
+    (void) write (fd, "\n", 1);
+    (void) close (fd);
     if (!ok) {
         if (line)
             sodium_free (line);
         return NULL;
     }
-    line[strcspn (line, "\r\n")] = 0;
+    line[strcspn (line, "\r")] = 0;
     return line;
 }
 
@@ -166,6 +222,14 @@ tool_passphrase (const char *pass_file, bool none, bool confirm, char **out)
         return 0;
     char *pass = NULL;
     if (pass_file) {
+        //  A passphrase others can read protects nothing: say so (the file
+        //  is the operator's; changing its mode is theirs to do).
+        struct stat st;
+        if (strcmp (pass_file, "-") && stat (pass_file, &st) == 0
+            && S_ISREG (st.st_mode) && (st.st_mode & 077))
+            fprintf (stderr, "%s: warning: the passphrase file '%s' can be "
+                             "read by others (mode %03o): chmod 600 it\n",
+                     s_program, pass_file, (unsigned) (st.st_mode & 0777));
         size_t len;
         char *text = tool_read_file (pass_file, TOOL_PASSPHRASE_MAX, &len);
         if (!text)
@@ -400,4 +464,34 @@ tool_key_file_name (const char *path, char out[KEYS_NAME_MAX + 1])
         strcpy (out, text + skip);
     tool_free_wiped (text, len);
     return found;
+}
+
+int
+tool_check_out (const char *path)
+{
+    if (access (path, F_OK) == 0) {
+        tool_error ("'%s' exists: files are never replaced here; choose "
+                    "another name, or move the old one away", path);
+        return TOOL_EXIT_USAGE;
+    }
+    char *copy = strdup (path);
+    if (!copy) {
+        tool_error ("out of memory");
+        return TOOL_EXIT_USAGE;
+    }
+    const char *dir = dirname (copy);
+    struct stat st;
+    int rc = TOOL_EXIT_OK;
+    if (stat (dir, &st) != 0 || !S_ISDIR (st.st_mode)) {
+        tool_error ("cannot write '%s': the directory '%s' does not exist; "
+                    "create it first (mkdir -m 700 -p '%s')", path, dir, dir);
+        rc = TOOL_EXIT_USAGE;
+    }
+    else if (access (dir, W_OK | X_OK) != 0) {
+        tool_error ("cannot write '%s': the directory '%s' is not writable "
+                    "(%s)", path, dir, strerror (errno));
+        rc = TOOL_EXIT_USAGE;
+    }
+    free (copy);
+    return rc;
 }

@@ -24,6 +24,13 @@ void tool_set_program (const char *name);
 void tool_error (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 
 /* ------------------------------------------------------------------------
+   Before any prompt or work: may a command write the new file path? It
+   must not exist (files are never replaced), and its directory must exist
+   and be writable. Prints what is wrong and what to do; returns 0, or
+   TOOL_EXIT_USAGE.                                                          */
+int tool_check_out (const char *path);
+
+/* ------------------------------------------------------------------------
    The member name a secret key file's first line carries ("ceptoar-secret-
    key v1 PK NAME"), into out. Returns false if it carries no valid name,
    or if the file cannot be read (then an error was printed).              */

@@ -296,8 +296,19 @@ rm -rf nodes/E
 node_init E tcp://127.0.0.1:18105 "$K/roster" "$K/roster.v2"
 "$CLI" init --dir nodes/D2 --key "$K/D2/node.key" --roster "$K/roster" \
     --roster "$K/roster.v2" --listen tcp://127.0.0.1:18106 >/dev/null
+# init keeps the versions of the chain before the newest (to bring a
+# lagging peer forward).
+[ -s nodes/E/rosters/1 ] && cmp -s nodes/E/rosters/1 "$K/roster" \
+    || fail "init did not keep version 1 of the chain under rosters/"
+pass
 node_start E
 node_start D2
+# D's old node, given version 2, will not start, and says why.
+expect 0 "$CLI" roster apply --dir nodes/D "$K/roster.v2"
+expect 1 "$DAEMON" --dir nodes/D
+contains "was retired in the roster in force, version 2"
+contains "runs a node with its new key"
+
 # key_retired_counted NODE: some peer of NODE has key-retired refusals;
 # prints who.
 key_retired_counted () {

@@ -92,11 +92,40 @@ contains "signed roster version 2 as TEL"
 contains "exit 0"
 [ -s tty1.sig ] || fail "the accepted signature was not written"
 pass
+# Ctrl-C at a passphrase prompt (echo off) gives the terminal its echo
+# back, and the tool still dies of the signal, having written nothing.
+expect 0 python3 - "$KEYS" <<'PY'
+import os, pty, signal, sys, termios, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], [sys.argv[1], "gen", "--name", "X", "--sector",
+                           "telecom", "--out", "sigint-key"])
+seen, deadline = b"", time.time() + 10
+while b"Passphrase:" not in seen and time.time() < deadline:
+    seen += os.read(fd, 100)
+assert b"Passphrase:" in seen, seen
+assert not termios.tcgetattr(fd)[3] & termios.ECHO, "echo was on"
+os.kill(pid, signal.SIGINT)
+_, status = os.waitpid(pid, 0)
+assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGINT
+assert termios.tcgetattr(fd)[3] & termios.ECHO, "echo left off"
+assert not os.path.exists("sigint-key"), "a key was written"
+print("echo restored")
+PY
+contains "echo restored"
 # The genesis draft has nothing to change from: no --from needed.
 at_terminal y "$KEYS" roster sign --key "$C/TEL/node.key" --out tty2.sig \
     "$C/roster"
 contains "genesis (no previous version)"
 contains "exit 0"
+
+# A group set to no members is removed.
+expect 0 "$KEYS" roster change --from v2.draft --group energy= --out nogroup.d
+lacks "energy"
+grep -q '^group: energy' nogroup.d && fail "the group was not removed"
+pass
+expect 2 "$KEYS" roster change --from v2.draft --group nosuch= --out x.d
+contains "no group named \"nosuch\""
 
 # --- A chain: v1, v2, v3; a fork of v2 --------------------------------------
 expect 0 "$KEYS" roster change --from "$C/roster" --threshold 3 --out v2.d

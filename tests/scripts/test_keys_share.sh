@@ -18,6 +18,21 @@ FPR=$(echo "$OUT" | sed -n 's/^fingerprint //p')
 [ ${#FPR} -eq 32 ] || fail "gen printed no fingerprint"
 pass
 
+# A passphrase file others can read still works, with a warning; an output
+# directory that does not exist is named before any prompt or work.
+cp pass open-pass
+chmod 644 open-pass
+expect 0 "$KEYS" revoke-cert --key telecom/node.key --out open.revoke \
+    --passphrase-file open-pass
+contains "warning: the passphrase file 'open-pass' can be read by others (mode 644)"
+expect 2 "$KEYS" revoke-cert --key telecom/node.key --out no-dir/x.revoke \
+    --passphrase-file wrongpass
+contains "the directory 'no-dir' does not exist; create it first"
+lacks "passphrase"
+expect 2 "$KEYS" recover --out no-dir/x.key --no-passphrase \
+    shares-none-yet.txt
+contains "the directory 'no-dir' does not exist"
+
 # --- Split ------------------------------------------------------------------
 expect 0 "$KEYS" split --help
 contains "--threshold K"
