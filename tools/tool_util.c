@@ -142,8 +142,9 @@ s_tty_restore_and_raise (int sig)
         (void) tcsetattr (s_tty_fd, TCSAFLUSH, &s_tty_saved);
         (void) write (s_tty_fd, "\n", 1);
     }
-    signal (sig, SIG_DFL);
-    raise (sig);
+    //  Nothing to do if these fail: the process is ending either way.
+    (void) signal (sig, SIG_DFL);
+    (void) raise (sig);
 }
 
 static char *
