@@ -153,7 +153,6 @@ s_read_hidden (const char *prompt)
     int fd = open ("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
         return NULL;
-    (void) write (fd, prompt, strlen (prompt));
     struct termios old, quiet;
     bool restore = tcgetattr (fd, &old) == 0;
     struct sigaction saved[S_TTY_SIGNALS];
@@ -170,6 +169,8 @@ s_read_hidden (const char *prompt)
         quiet.c_lflag &= (tcflag_t) ~ECHO;
         tcsetattr (fd, TCSAFLUSH, &quiet);
     }
+    //  The prompt once echo is off: what is typed after it never shows.
+    (void) write (fd, prompt, strlen (prompt));
     //  read(2) a byte at a time into guarded memory: stdio would keep a
     //  copy of the passphrase in its own buffer.
     char *line = sodium_malloc (TOOL_PASSPHRASE_MAX + 2);

@@ -9,8 +9,8 @@
      a prefix of them, and keys_roster_hash is the hash of that prefix;
    - a copy of the body (keys_roster_dup_body) formats to the same body
      with no signatures;
-   - verified as genesis, it either passes with version 1, no previous and
-     enough valid member signatures, or gives a reason; the counts are
+   - verified as genesis, it either passes with version 1, no previous,
+     no retired keys and enough valid member signatures, or gives a reason; the counts are
      filled either way; a one-roster chain gives the same answer; a roster
      never verifies as its own successor;
    - signatures: the parsed signature lines, added one by one to a copy of
@@ -309,6 +309,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         FUZZ_CHECK ("roster-verify", keys_roster_version (roster) == 1);
         FUZZ_CHECK ("roster-verify", keys_roster_previous (roster) == NULL);
         FUZZ_CHECK ("roster-verify", counts.own >= counts.own_needed);
+        //  A genesis has no keys to retire (a retired line would make a
+        //  stranger's key an author).
+        FUZZ_CHECK ("roster-verify", keys_roster_retired_count (roster) == 0);
     }
     else
         FUZZ_CHECK ("roster-reason", rc == -1 && s_reason_ok (reason));
