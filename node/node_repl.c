@@ -680,6 +680,18 @@ s_teardown (node_repl_t *self)
     node_transport_destroy (&self->transport);
 }
 
+//  Where member m says it is: the first endpoint of its own newest card
+//  update, else of its roster card (NULL: none published).
+static const char *
+s_published_endpoint (node_repl_t *self, const keys_member_t *m)
+{
+    const keys_notice_t *update = keys_notice_set_card_update (
+        node_dir_notices (self->node), m->card.sign_pk);
+    if (update)
+        return update->endpoint_count ? update->endpoints[0] : NULL;
+    return m->card.endpoint_count ? m->card.endpoints[0] : NULL;
+}
+
 //  Where to reach a peer: the operator's configuration first, then the
 //  member's own newest card update, then the roster.
 static const char *
@@ -694,26 +706,18 @@ s_peer_endpoint (node_repl_t *self, const keys_member_t *m)
                                       "replication/connect-roster", "1"),
                  NULL, 10))
         return NULL;
-    const keys_notice_t *update = keys_notice_set_card_update (
-        node_dir_notices (self->node), m->card.sign_pk);
-    if (update)
-        return update->endpoint_count ? update->endpoints[0] : NULL;
-    return m->card.endpoint_count ? m->card.endpoints[0] : NULL;
+    return s_published_endpoint (self, m);
 }
 
-//  Where this node listens: the operator's node/listen, else the first
-//  endpoint of its own newest card update, else of its roster card.
+//  Where this node listens: the operator's node/listen, else where it
+//  published itself.
 static const char *
 s_own_listen (node_repl_t *self, const keys_member_t *me)
 {
     const char *listen = node_dir_config_get (self->node, "node/listen", NULL);
     if (listen && *listen)
         return listen;
-    const keys_notice_t *update = keys_notice_set_card_update (
-        node_dir_notices (self->node), me->card.sign_pk);
-    if (update)
-        return update->endpoint_count ? update->endpoints[0] : NULL;
-    return me->card.endpoint_count ? me->card.endpoints[0] : NULL;
+    return s_published_endpoint (self, me);
 }
 
 void

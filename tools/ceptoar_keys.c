@@ -30,7 +30,6 @@
 #include "keys_cmd_transcript.h"
 
 #define ERR_LEN 512
-#define S_NOTICES_MAX 64  /* --notices files */
 
 static const char *s_usage_main =
     "usage: ceptoar-keys COMMAND [OPTIONS]\n"
@@ -1123,18 +1122,15 @@ s_cmd_combine (int argc, char *argv[])
     };
     const char *from = NULL, *out = NULL;
     const char *transcript = NULL, *admin_key = NULL, *pass_file = NULL;
-    const char *notices[S_NOTICES_MAX];
+    const char *notices[KEYS_CMD_NOTICES_MAX];
     size_t notice_count = 0;
     int opt;
     while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
         switch (opt) {
         case 'f': from = optarg; break;
         case 'N':
-            if (notice_count == S_NOTICES_MAX) {
-                tool_error ("at most %d --notices", S_NOTICES_MAX);
+            if (keys_cmd_notices_option (optarg, notices, &notice_count))
                 return TOOL_EXIT_USAGE;
-            }
-            notices[notice_count++] = optarg;
             break;
         case 'o': out = optarg; break;
         case 'T': transcript = optarg; break;

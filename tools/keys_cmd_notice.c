@@ -302,3 +302,14 @@ keys_cmd_notices_load (const char *const *paths, size_t n,
     }
     return TOOL_EXIT_OK;
 }
+
+int
+keys_cmd_notices_option (const char *path, const char **paths, size_t *count)
+{
+    if (*count == KEYS_CMD_NOTICES_MAX) {
+        tool_error ("at most %d --notices", KEYS_CMD_NOTICES_MAX);
+        return TOOL_EXIT_USAGE;
+    }
+    paths[(*count)++] = path;
+    return TOOL_EXIT_OK;
+}

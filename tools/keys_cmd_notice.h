@@ -24,4 +24,11 @@ int keys_cmd_card_update (int argc, char *argv[]);
 int keys_cmd_notices_load (const char *const *paths, size_t n,
                            keys_notice_set_t **set);
 
+/* ------------------------------------------------------------------------
+   One --notices FILE option: add path to paths[*count] (at most
+   KEYS_CMD_NOTICES_MAX). Returns 0, or prints why not and returns 2.       */
+#define KEYS_CMD_NOTICES_MAX 64
+int keys_cmd_notices_option (const char *path, const char **paths,
+                             size_t *count);
+
 #endif

@@ -27,7 +27,6 @@
 #include "tool_util.h"
 
 #define S_ERR_LEN 512
-#define S_NOTICES_MAX 64  /* --notices files */
 
 static const char *s_usage =
     "usage: ceptoar-keys roster verify [--trusted ROSTER] [--notices FILE]...\n"
@@ -136,18 +135,15 @@ keys_cmd_roster_verify (int argc, char *argv[])
         { NULL, 0, NULL, 0 },
     };
     const char *trusted_path = NULL;
-    const char *notices[S_NOTICES_MAX];
+    const char *notices[KEYS_CMD_NOTICES_MAX];
     size_t notice_count = 0;
     int opt;
     while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
         switch (opt) {
         case 't': trusted_path = optarg; break;
         case 'N':
-            if (notice_count == S_NOTICES_MAX) {
-                tool_error ("at most %d --notices", S_NOTICES_MAX);
+            if (keys_cmd_notices_option (optarg, notices, &notice_count))
                 return TOOL_EXIT_USAGE;
-            }
-            notices[notice_count++] = optarg;
             break;
         case 'h': fputs (s_usage, stdout); return TOOL_EXIT_OK;
         default: fputs (s_usage, stderr); return TOOL_EXIT_USAGE;

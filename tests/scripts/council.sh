@@ -163,3 +163,24 @@ print(e["payload"])' "$json"
 has () {
     [ "$(state "$1" "$2")" = "$3" ]
 }
+
+# roster_version NAME: the version of node NAME's roster in force;
+# at_version NAME V: it is V (for wait_for).
+roster_version () {
+    "$CLI" roster show --dir "nodes/$1" --json | python3 -c '
+import json, sys; print(json.load(sys.stdin)["version"])'
+}
+at_version () { [ "$(roster_version "$1")" = "$2" ]; }
+
+# revoked NAME MEMBER: node NAME's roster marks MEMBER revoked;
+# not_revoked NAME MEMBER: it lists MEMBER, not revoked.
+revoked_is () {
+    "$CLI" roster show --dir "nodes/$1" --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+m = [m for m in d["members"] if m["name"] == sys.argv[1]]
+sys.exit(0 if m and m[0]["revoked"] is (sys.argv[2] == "yes") else 1)' \
+        "$2" "$3"
+}
+revoked () { revoked_is "$1" "$2" yes; }
+not_revoked () { revoked_is "$1" "$2" no; }

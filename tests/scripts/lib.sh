@@ -118,6 +118,20 @@ make_council () {
         >/dev/null 2>&1
 }
 
+# need_libfaketime: sets LIBFAKETIME to Debian's libfaketimeMT (which
+# tools/setup.sh installs), or fails; and lets ASan start with it loaded
+# first (harmless here).
+need_libfaketime () {
+    LIBFAKETIME=""
+    for f in /usr/lib/*/faketime/libfaketimeMT.so.1 \
+             /usr/lib/faketime/libfaketimeMT.so.1; do
+        [ -e "$f" ] && LIBFAKETIME=$f && break
+    done
+    [ -n "$LIBFAKETIME" ] || fail "libfaketime not found (Debian package" \
+        "faketime; tools/setup.sh installs it)"
+    export ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}verify_asan_link_order=0"
+}
+
 finish () {
     echo "$TEST_NAME: $CHECKS checks passed"
 }

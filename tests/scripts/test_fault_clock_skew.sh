@@ -19,16 +19,7 @@
 cd "$SCRATCH"
 PORT_BASE=18900
 
-LIBFAKETIME=""
-for f in /usr/lib/*/faketime/libfaketimeMT.so.1 \
-         /usr/lib/faketime/libfaketimeMT.so.1; do
-    [ -e "$f" ] && LIBFAKETIME=$f && break
-done
-[ -n "$LIBFAKETIME" ] || fail "libfaketime not found (Debian package" \
-    "faketime; tools/setup.sh installs it)"
-# ASan wants its runtime first among the loaded libraries; a preloaded
-# libfaketime comes before it, which is harmless here.
-export ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}verify_asan_link_order=0"
+need_libfaketime
 shifted () {    # shifted OFFSET: NODE_ENV words for a clock OFFSET away
     echo "LD_PRELOAD=$LIBFAKETIME FAKETIME=$1" \
          "FAKETIME_DONT_FAKE_MONOTONIC=1 FAKETIME_NO_CACHE=1"

@@ -13,11 +13,6 @@ NODES=(T-CEPTOAR banking water)
 council_up 2 T-CEPTOAR:telecom banking:banking water:water
 for n in "${NODES[@]}"; do node_start "$n"; done
 C=council
-roster_version () {
-    "$CLI" roster show --dir "nodes/$1" --json | python3 -c '
-import json, sys; print(json.load(sys.stdin)["version"])'
-}
-at_version () { [ "$(roster_version "$1")" = "$2" ]; }
 
 prev="$C/roster"
 ROUNDS=${KILL_ROUNDS:-5}

@@ -24,18 +24,6 @@ PORT_BASE=16500
 K=council
 P=(--kind incident --severity 2 --title)
 green () { post "$1" "${P[@]}" "$2" --level green --audience council; }
-revoked () {
-    "$CLI" roster show --dir "nodes/$1" --json | python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-m = [m for m in d["members"] if m["name"] == sys.argv[1]]
-sys.exit(0 if m and m[0]["revoked"] is True else 1)' "$2"
-}
-at_version () {
-    "$CLI" roster show --dir "nodes/$1" --json | python3 -c '
-import json, sys
-sys.exit(0 if json.load(sys.stdin)["version"] == int(sys.argv[1]) else 1)' "$2"
-}
 notices_held () { grep -c '^signature: ' "nodes/$1/notices" 2>/dev/null || echo 0; }
 gaps () { grep -c 'sequence gap' "logs/$1.log" || true; }
 

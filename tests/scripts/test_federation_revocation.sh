@@ -37,21 +37,6 @@ green () { post "$1" "${P[@]}" "$2" --level green --audience council; }
 
 # --- helpers -------------------------------------------------------------
 
-# revoked NODE NAME: NODE's roster shows member NAME as revoked.
-revoked () {
-    "$CLI" roster show --dir "nodes/$1" --json | python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-m = [m for m in d["members"] if m["name"] == sys.argv[1]]
-sys.exit(0 if m and m[0]["revoked"] is True else 1)' "$2"
-}
-not_revoked () {
-    "$CLI" roster show --dir "nodes/$1" --json | python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-m = [m for m in d["members"] if m["name"] == sys.argv[1]]
-sys.exit(0 if m and m[0]["revoked"] is False else 1)' "$2"
-}
 # peer_cut NODE NAME: the running NODE has no session with NAME (listed as
 # not connected, or not listed at all).
 peer_cut () {
@@ -71,11 +56,6 @@ d = json.load(sys.stdin)
 p = [p for p in d["peers"] if p["name"] == sys.argv[1]]
 sys.exit(0 if p and p[0]["endpoint"] == sys.argv[2] and p[0]["connected"]
          and p[0]["outgoing"] == "ready" else 1)' "$2" "$3"
-}
-at_version () {
-    "$CLI" roster show --dir "nodes/$1" --json | python3 -c '
-import json, sys
-sys.exit(0 if json.load(sys.stdin)["version"] == int(sys.argv[1]) else 1)' "$2"
 }
 # fingerprint NODE NAME: member NAME's fingerprint in NODE's roster.
 fingerprint () {

@@ -45,11 +45,6 @@ expect 0 "$KEYS" roster combine --from "$C/roster" --out "$C/roster.v2" \
 expect 1 "$CLI" roster apply --dir nodes/T-CEPTOAR "$C/v2.draft"
 # Applied at one node only; the others get it by replication.
 expect 0 "$CLI" roster apply --dir nodes/T-CEPTOAR "$C/roster.v2"
-roster_version () {
-    "$CLI" roster show --dir "nodes/$1" --json | python3 -c '
-import json, sys; print(json.load(sys.stdin)["version"])'
-}
-at_version () { [ "$(roster_version "$1")" = "$2" ]; }
 for n in "${NODES[@]}"; do
     wait_for 30 "$n switches to version 2" at_version "$n" 2
 done

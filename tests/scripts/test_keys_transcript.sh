@@ -169,14 +169,7 @@ expect 2 "$KEYS" transcript verify --head "${HEAD6:0:31}g" good.log
 expect 2 "$KEYS" transcript verify --head "${HEAD6}0" good.log
 
 # --- A clock behind the last record: refused before any work ------------
-LIBFAKETIME=""
-for f in /usr/lib/*/faketime/libfaketimeMT.so.1 \
-         /usr/lib/faketime/libfaketimeMT.so.1; do
-    [ -e "$f" ] && LIBFAKETIME=$f && break
-done
-[ -n "$LIBFAKETIME" ] || fail "libfaketime not found (Debian package" \
-    "faketime; tools/setup.sh installs it)"
-export ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}verify_asan_link_order=0"
+need_libfaketime
 cp good.log ceremony.log
 expect 1 env LD_PRELOAD="$LIBFAKETIME" FAKETIME=-1d "$KEYS" roster sign \
     --key FIN-SEC/node.key --yes --out FIN-SEC.sig --transcript ceremony.log \
