@@ -412,6 +412,12 @@ s_on_dealer_frame (node_repl_t *self, repl_peer_t *peer, const uint8_t *data,
             return;
         }
         peer->out_ready = ok == 1;
+        //  The peer is newer: it offers us its rosters on its ROUTER side.
+        //  Asking again (HELLO) before we take one would only resend
+        //  everything, so wait unless a switch comes first (it rebuilds
+        //  every session).
+        if (ok == 0)
+            peer->out_pause_until = repl_now () + REPL_ROSTER_RETRY_MS;
         //  Notices go also to a peer on another roster version (13.8.8).
         repl_notices_start (self, peer, true);
         if (peer->out_ready) {
@@ -425,6 +431,13 @@ s_on_dealer_frame (node_repl_t *self, repl_peer_t *peer, const uint8_t *data,
     //  Until our HELLO is answered, what arrives was sent in the session
     //  we restarted: restarting again for each such frame would never end
     //  while the peer is still sending it.
+    //  A peer that refuses our HELLO answers with an ERROR alone, the first
+    //  frame of the session: that is the answer (its pause applies below).
+    if (!peer->out_answered && frame.type == PROTO_WIRE_ERROR
+        && frame.sequence == proto_wire_seq_next (0)) {
+        peer->out_answered = true;
+        peer->out_recv_seq = 0;
+    }
     if (!peer->out_answered) {
         REPL_LOG (self, REPL_DEBUG, "peer %s: a frame of the previous "
                   "session dropped", peer->member.card.name);

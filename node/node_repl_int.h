@@ -171,6 +171,7 @@ struct _node_repl_t {
                             too far ahead of our clock was deferred; not
                             asked for until it is within the skew (5.6)   */
     size_t author_count;
+    int64_t notices_round_ms; /* last paced round of notices          */
     zhashx_t *wanted; /* id hex -> repl_wanted_t              */
     proto_wire_writer_t *writer;
     node_verify_t *verify; /* signature checks off this thread  */
@@ -242,6 +243,11 @@ void repl_push_stubs (node_repl_t *self, const uint8_t *a, size_t a_len,
                       const uint8_t *b, size_t b_len);
 bool repl_send_encoded (node_repl_t *self, repl_peer_t *peer, bool out,
                         size_t cap, repl_encode_fn *encode, void *arg);
+/* The same for a push that can wait (a notice): if it cannot be queued,
+   its sequence number is not used, so the peer sees no gap; the caller
+   tries again later.                                                       */
+bool repl_try_send_encoded (node_repl_t *self, repl_peer_t *peer, bool out,
+                            size_t cap, repl_encode_fn *encode, void *arg);
 void repl_send_error (node_repl_t *self, repl_peer_t *peer, bool out,
                       uint16_t code, const char *text);
 void repl_send_heads (node_repl_t *self, repl_peer_t *peer, bool out);

@@ -45,7 +45,7 @@ s_send (node_repl_t *self, repl_peer_t *peer, bool out,
     if (!text)
         return false;
     arg.text = text;
-    bool sent = repl_send_encoded (
+    bool sent = repl_try_send_encoded (
         self, peer, out, proto_wire_encoded_size (PROTO_WIRE_NOTICE, arg.len),
         s_encode_notice, &arg);
     free (text);
@@ -95,9 +95,19 @@ s_pace (node_repl_t *self, repl_peer_t *peer, bool out)
             //  send uses its sequence number, and the peer would restart
             //  the session. (Our ROUTER's queue per peer cannot be asked;
             //  there the budget keeps it short.)
+            const keys_notice_t *notice = keys_notice_set_get (set, i);
+            //  A card update of a key since revoked or retired is kept
+            //  (the set is the node's record) but passed on no more:
+            //  every node would refuse it.
+            if (notice->kind == KEYS_NOTICE_CARD_UPDATE
+                && !keys_roster_member_active (self->roster,
+                                               notice->sign_pk)) {
+                *cursor = i + 1;
+                continue;
+            }
             if (out && !(zsock_events (peer->dealer) & ZMQ_POLLOUT))
                 return true;
-            if (!s_send (self, peer, out, keys_notice_set_get (set, i)))
+            if (!s_send (self, peer, out, notice))
                 return true;
             *cursor = i + 1;
             budget--;
@@ -110,6 +120,11 @@ s_pace (node_repl_t *self, repl_peer_t *peer, bool out)
 bool
 repl_notices_pace (node_repl_t *self)
 {
+    //  One round per REPL_NOTICE_PACE_MS, however often the loop wakes.
+    int64_t now = repl_now ();
+    if (now - self->notices_round_ms < REPL_NOTICE_PACE_MS)
+        return true;
+    self->notices_round_ms = now;
     bool more = false;
     for (size_t i = 0; i < self->peer_count; i++) {
         repl_peer_t *peer = &self->peers[i];
@@ -219,13 +234,14 @@ repl_on_notice (node_repl_t *self, repl_peer_t *peer, bool out,
 {
     keys_notice_t notice;
     char err[512];
+    //  A refused notice is counted and logged, never answered: an ERROR
+    //  would reach the pusher's DEALER, which takes every ERROR for the
+    //  answer to its oldest request.
     if (keys_notice_parse (&notice, frame->notice, frame->notice_len, err,
                            sizeof err)
         != 0) {
         repl_violation (self, peer, PROTO_REJECT_SIGNATURE,
                         "sent a notice that does not verify");
-        repl_send_error (self, peer, out, PROTO_REJECT_SIGNATURE,
-                         "notice does not verify");
         return;
     }
     int rc = repl_take_notice (self, &notice, peer, err, sizeof err);
@@ -234,10 +250,6 @@ repl_on_notice (node_repl_t *self, repl_peer_t *peer, bool out,
         snprintf (what, sizeof what, "sent a notice that is refused: %s",
                   err);
         repl_violation (self, peer, PROTO_REJECT_UNKNOWN_AUTHOR, what);
-        repl_send_error (self, peer, out, PROTO_REJECT_UNKNOWN_AUTHOR,
-                         "notice refused: not for a key of the roster, not "
-                         "its member's name, or a card update by a key "
-                         "that is not a member's current one");
     }
     else if (rc < 0)
         //  Our own trouble (full set, disk): no fault of the peer's. It

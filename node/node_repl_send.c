@@ -79,6 +79,21 @@ repl_send_encoded (node_repl_t *self, repl_peer_t *peer, bool out, size_t cap,
     return sent;
 }
 
+bool
+repl_try_send_encoded (node_repl_t *self, repl_peer_t *peer, bool out,
+                       size_t cap, repl_encode_fn *encode, void *arg)
+{
+    uint32_t *seq = out ? &peer->out_send_seq : &peer->in_send_seq;
+    uint32_t saved = *seq;
+    bool sent = repl_send_encoded (self, peer, out, cap, encode, arg);
+    //  A refused send put nothing on the wire (zmq sends whole messages,
+    //  and our ROUTER is mandatory: a full pipe is EAGAIN, not a silent
+    //  drop), so the peer sees no gap if the number is not used.
+    if (!sent)
+        *seq = saved;
+    return sent;
+}
+
 size_t
 repl_encode_hello (void *arg, uint32_t seq, uint8_t *buf, size_t cap)
 {
@@ -311,7 +326,10 @@ node_repl_posted (node_repl_t *self, const uint8_t (*ids)[PROTO_HASH_BYTES],
                   size_t n)
 {
     assert (self);
-    if (self->removed || n == 0)
+    //  A switch pending may be a revocation taken a moment ago: its peer's
+    //  sockets are still open until the rebuild, and get nothing more.
+    //  The new sessions' HEADS bring the entries to everyone else.
+    if (self->removed || self->switch_pending || n == 0)
         return;
     s_copy_t *copies = calloc (n, sizeof *copies);
     assert (copies);

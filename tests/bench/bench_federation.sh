@@ -26,6 +26,13 @@
 #       severity-4 warnings are posted at that peer, one every 0.5 s:
 #       post to stored at the fresh node, p50, p99, max, and how far the
 #       catch-up was at each.
+#   bash tests/bench/bench_federation.sh revoke [NODES] [ROUNDS] [HELD]
+#       NODES nodes (default 21), full mesh, holding HELD card updates
+#       (default 20: members republishing their own endpoints, so nothing
+#       reconnects); ROUNDS times (default 5) a member's revocation is
+#       handed to n1 alone: time from handing it in to each other node
+#       holding it (its NODEDIR/notices written, before it acts on it):
+#       p50, p99, max over every node and round, and the whole council's.
 #
 # Uses the build in build/ (run `bash tools/setup.sh build` first) and a
 # scratch directory under ${TMPDIR:-/tmp}, removed at the end.
@@ -316,11 +323,76 @@ PY
     council_stop
 }
 
+revoke () {
+    local count=${1:-21} rounds=${2:-5} held=${3:-20}
+    PORT_BASE=18100
+    local specs=() names=()
+    for i in $(seq 1 "$count"); do
+        specs+=("n$i:telecom")
+        names+=("n$i")
+    done
+    [ "$rounds" -le $((count - 2)) ] || fail "at most $((count - 2)) rounds"
+    [ "$held" -le $((count - rounds - 1)) ] \
+        || fail "at most $((count - rounds - 1)) card updates held"
+    council_up $(( (count + 1) / 2 )) "${specs[@]}"
+    for n in "${names[@]}"; do node_start "$n"; done
+    sleep 3
+    # Card updates of n2..: each member's own endpoint again (serial 2).
+    for i in $(seq 2 $((held + 1))); do
+        "$KEYS" card-update --key "council/n$i/node.key" --serial 2 \
+            --endpoint "tcp://127.0.0.1:$((PORT_BASE + i))" \
+            --out "n$i.update" >/dev/null
+        "$CLI" roster card-update --dir nodes/n1 "n$i.update" >/dev/null
+    done
+    for n in "${names[@]}"; do
+        wait_for 60 "$n holds the $held card updates" \
+            test "$(grep -c '^signature: ' "nodes/$n/notices" 2>/dev/null \
+                    || echo 0)" -ge "$held"
+    done
+    : > revoke.times
+    for r in $(seq 1 "$rounds"); do
+        local victim="n$((count - r + 1))"
+        "$KEYS" revoke-cert --key "council/$victim/node.key" \
+            --out "$victim.revoke" >/dev/null
+        local key t0
+        key=$(sed -n 's/^sign-key: //p' "$victim.revoke")
+        t0=$(python3 -c 'import time; print(time.time_ns())')
+        "$CLI" roster revoke --dir nodes/n1 "$victim.revoke" >/dev/null
+        # Every node but this round's victim and the earlier ones (cut).
+        for n in "${names[@]:0:$((count - r))}"; do
+            wait_for 60 "$n holds $victim's revocation" \
+                grep -q "^sign-key: $key\$" "nodes/$n/notices"
+            python3 -c 'import os, sys
+print(sys.argv[1], (os.stat(sys.argv[2]).st_mtime_ns - int(sys.argv[3])) / 1e6)' \
+                "$r" "nodes/$n/notices" "$t0" >> revoke.times
+        done
+    done
+    python3 - revoke.times "$count" "$held" <<'PY'
+import sys, collections
+per_round = collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    r, ms = line.split()
+    per_round[r].append(float(ms))
+lat = sorted(x for v in per_round.values() for x in v)
+whole = sorted(max(v) for v in per_round.values())
+q = lambda a, p: a[min(len(a) - 1, int(p * len(a)))]
+print(f"revocation: {sys.argv[2]} nodes holding {sys.argv[3]} card updates, "
+      f"{len(per_round)} revocations handed to n1")
+print(f"  handed in to held at each other node: p50 {q(lat, .5):.0f} ms, "
+      f"p99 {q(lat, .99):.0f} ms, max {lat[-1]:.0f} ms")
+print(f"  to held at every node (the whole council): p50 "
+      f"{q(whole, .5):.0f} ms, max {whole[-1]:.0f} ms (target: one round, "
+      f"under 1 s)")
+PY
+    council_stop
+}
+
 case $MODE in
+    revoke) revoke "$@" ;;
     catchup) catchup "$@" ;;
     fanout) fanout "$@" ;;
     drill) drill "$@" ;;
     urgent) urgent "$@" ;;
-    *) echo "usage: bench_federation.sh catchup [ENTRIES] [AUTHORS] | fanout [NODES] [POSTS] | drill [NODES] [DRILLS] | urgent [ENTRIES] [SAMPLES]" >&2
+    *) echo "usage: bench_federation.sh catchup [ENTRIES] [AUTHORS] | fanout [NODES] [POSTS] | drill [NODES] [DRILLS] | urgent [ENTRIES] [SAMPLES] | revoke [NODES] [ROUNDS] [HELD]" >&2
        exit 2 ;;
 esac

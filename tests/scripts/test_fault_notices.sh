@@ -17,6 +17,8 @@
 #    sessions, which need the same version.)
 # 4. A revoked or retired key publishes no endpoints; no post names a
 #    revoked member.
+# 5. Two nodes with forked rosters do not trade HELLO and ERROR in a loop:
+#    the ERROR that refuses a HELLO is read as its answer, and pauses.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/council.sh"
 cd "$SCRATCH"
@@ -25,6 +27,9 @@ K=council
 P=(--kind incident --severity 2 --title)
 green () { post "$1" "${P[@]}" "$2" --level green --audience council; }
 notices_held () { grep -c '^signature: ' "nodes/$1/notices" 2>/dev/null || echo 0; }
+# holds_notices NODE N: NODE holds at least N notices (for wait_for, which
+# must run the count each time it tries).
+holds_notices () { [ "$(notices_held "$1")" -ge "$2" ]; }
 gaps () { grep -c 'sequence gap' "logs/$1.log" || true; }
 
 # --- 1. Many notices --------------------------------------------------------
@@ -48,7 +53,7 @@ for spec in "${SPECS[@]}"; do
 done
 for n in B C D; do
     wait_for 30 "$n holds the 12 card updates" \
-        test "$(notices_held "$n")" -ge 12
+        holds_notices "$n" 12
 done
 # The revocation, handed to A while D is down.
 node_stop D
@@ -59,7 +64,7 @@ wait_for 30 "B shows C revoked" revoked B C
 # admits C any more, so nothing tells C).
 node_start D
 wait_for 30 "D, back, shows C revoked" revoked D C
-wait_for 30 "D holds every notice" test "$(notices_held D)" -ge 13
+wait_for 30 "D holds every notice" holds_notices "D" 13
 node_stop C
 rm -f nodes/C/notices
 node_start C
@@ -79,11 +84,14 @@ for n in A B D; do
         || fail "$n holds C's entry of after the revocation"
     pass
 done
-# Settled sessions: no gap storm (each gap restarts a session).
+# No storm of session restarts, then or now (each gap restarts one; the
+# daemon before paced notices by the clock and without using sequence
+# numbers for sends that could not be queued logged 19 here).
 sleep 2
 GAPS_AFTER=$(( $(gaps A) + $(gaps B) + $(gaps D) ))
-[ $((GAPS_AFTER - GAPS_BEFORE)) -le 2 ] \
-    || fail "sessions keep restarting: $GAPS_BEFORE gaps, then $GAPS_AFTER"
+[ "$GAPS_AFTER" -le 3 ] \
+    || fail "sessions restarted $GAPS_AFTER times ($GAPS_BEFORE before the" \
+        "last posts)"
 pass
 
 # --- 4. What a revoked key may no longer do --------------------------------
@@ -113,7 +121,7 @@ expect 0 "$KEYS" card-update --key "$K/D/node.key" --serial 5 \
     --out "$K/D.update"
 expect 0 "$CLI" roster card-update --dir nodes/D "$K/D.update"
 for n in A B C; do
-    wait_for 30 "$n holds D's card update" test "$(notices_held "$n")" -ge 1
+    wait_for 30 "$n holds D's card update" holds_notices "$n" 1
 done
 Y=$(green D "from D, dialling out only")
 for n in A B C; do wait_for 30 "$n holds D's entry" has "$n" "$Y" readable; done
@@ -161,6 +169,42 @@ pass
 CPU=$(ps -o pcpu= -p "${NODE_PID[A]}" | tr -d ' ')
 python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) < 30 else 1)' "$CPU" \
     || fail "A uses ${CPU}% of a core"
+pass
+council_stop
+
+# --- 5. A refused HELLO pauses the one who asked -----------------------------
+# Two nodes whose version 1 differs (the same cards, another threshold: a
+# forked genesis). Each refuses the other's HELLO with an ERROR alone; the
+# dialler must take that ERROR as the answer and wait (60 s), not ask
+# again every 2 s. (A DEALER that dropped frames until a HELLO reply
+# dropped that ERROR too.)
+rm -rf council nodes logs
+PORT_BASE=16800
+council_up 2 A:telecom B:banking C:water
+expect 0 "$KEYS" roster draft --threshold 1 --card "$K/A/node.card" \
+    --card "$K/B/node.card" --card "$K/C/node.card" --out "$K/draft2"
+for n in A B C; do
+    expect 0 "$KEYS" roster sign --key "$K/$n/node.key" --yes \
+        --out "$K/$n.sig2" "$K/draft2"
+done
+expect 0 "$KEYS" roster combine --out "$K/roster2" "$K/draft2" \
+    "$K/A.sig2" "$K/B.sig2" "$K/C.sig2"
+rm -rf nodes/B
+node_init B tcp://127.0.0.1:$((PORT_BASE + 2)) "$K/roster2"
+node_start A
+node_start B
+forked_lines () { grep -c "DIFFERENT roster" "logs/$1.log" || true; }
+wait_for 30 "A sees the fork" test "$(forked_lines A)" -ge 1
+sleep 3
+A0=$(forked_lines A)
+B0=$(forked_lines B)
+sleep 12
+[ $(( $(forked_lines A) - A0 + $(forked_lines B) - B0 )) -le 2 ] \
+    || fail "the forked nodes keep asking: A $A0 -> $(forked_lines A)," \
+        "B $B0 -> $(forked_lines B) lines in 12 s"
+pass
+grep -q "says: roster-refused" logs/A.log logs/B.log \
+    || fail "neither node read the other's refusal"
 pass
 council_stop
 finish
