@@ -117,14 +117,12 @@ s_pace (node_repl_t *self, repl_peer_t *peer, bool out)
     return false;
 }
 
-bool
-repl_notices_pace (node_repl_t *self)
+//  A round: what each connection owes, within its budget. Returns true if
+//  more is owed.
+static bool
+s_round (node_repl_t *self)
 {
-    //  One round per REPL_NOTICE_PACE_MS, however often the loop wakes.
-    int64_t now = repl_now ();
-    if (now - self->notices_round_ms < REPL_NOTICE_PACE_MS)
-        return true;
-    self->notices_round_ms = now;
+    self->notices_round_ms = repl_now ();
     bool more = false;
     for (size_t i = 0; i < self->peer_count; i++) {
         repl_peer_t *peer = &self->peers[i];
@@ -134,6 +132,15 @@ repl_notices_pace (node_repl_t *self)
         more = more || out_more || in_more;
     }
     return more;
+}
+
+bool
+repl_notices_pace (node_repl_t *self)
+{
+    //  One round per REPL_NOTICE_PACE_MS, however often the loop wakes.
+    if (repl_now () - self->notices_round_ms < REPL_NOTICE_PACE_MS)
+        return true;
+    return s_round (self);
 }
 
 void
@@ -216,8 +223,11 @@ repl_take_notice (node_repl_t *self, const keys_notice_t *notice,
                   "card update %llu of %s (%s): endpoint %s",
                   (unsigned long long) notice->serial, notice->name, fpr,
                   notice->endpoint_count ? notice->endpoints[0] : "(none)");
+    //  At once, not at the next round: a revocation rebuilds the
+    //  transport at the next tick, and the member it revokes should hear
+    //  of it first (from every node that still talks to it).
     s_rewind (self, from, notice);
-    repl_notices_pace (self);
+    s_round (self);
     if (notice->kind == KEYS_NOTICE_REVOCATION)
         //  Who is admitted changes: rebuild the transport (ZAP, ROUTER,
         //  DEALERs), as for a roster switch. The new sessions send every

@@ -376,6 +376,11 @@ s_dealer_close (s_dealer_t *dealer)
     if (dealer->sock && dealer->monitor)
         zmq_socket_monitor (zsock_resolve (dealer->sock), NULL, 0);
     zsock_destroy (&dealer->monitor);
+    //  What was queued just before (a revocation pushed to the member it
+    //  revokes, then the transport rebuilt to cut it) still goes out, in
+    //  libzmq's I/O thread: the close itself does not wait.
+    if (dealer->sock)
+        zsock_set_linger (dealer->sock, NODE_TRANSPORT_CLOSE_LINGER_MS);
     zsock_destroy (&dealer->sock);
 }
 

@@ -45,6 +45,8 @@
 
 #define NODE_TRANSPORT_ZAP_DOMAIN "ceptoar"
 #define NODE_TRANSPORT_HWM 8           /* messages per peer pipe, each way  */
+#define NODE_TRANSPORT_CLOSE_LINGER_MS 200 /* a closed DEALER's queue is
+                                              still sent this long         */
 #define NODE_TRANSPORT_HEARTBEAT_IVL 10000     /* ms, §13.3                 */
 #define NODE_TRANSPORT_HEARTBEAT_TIMEOUT 30000 /* ms, §13.3                 */
 

@@ -427,8 +427,8 @@ s_sector (const keys_member_t *member)
 static void
 s_print_first_line (FILE *out, const char *text)
 {
-    for (const char *c = text; *c && *c != '\n'; c++)
-        fputc (*c == '\t' || *c == '\r' ? ' ' : *c, out);
+    //  A member's own words: shown with visible marks (tool_print_text).
+    tool_print_text (out, text, strcspn (text, "\n"), false);
 }
 
 static void
@@ -454,8 +454,10 @@ s_print_text (FILE *out, const s_board_t *board, const s_view_t *view,
     cli_audience_text (&board->header.audience, view->roster, audience,
                        sizeof audience);
     tool_format_time (board->time_ms, declared);
-    fprintf (out, "INCIDENT %s\n  %s\n  declared by %s (%s) at %s\n"
-                  "  %s, %s, severity %u\n", hex, board->title, name,
+    fprintf (out, "INCIDENT %s\n  ", hex);
+    tool_print_text (out, board->title, strlen (board->title), false);
+    fprintf (out, "\n  declared by %s (%s) at %s\n"
+                  "  %s, %s, severity %u\n", name,
              s_sector (declarer), declared,
              proto_level_label (board->header.level), audience,
              board->severity);

@@ -318,8 +318,11 @@ cli_drill_report_print (const cli_drill_report_t *self, FILE *out)
     s_duration ((int64_t) (self->deadline_ms - self->time_ms), span,
                 sizeof span);
     fprintf (out, "drill %s\n", hex);
-    fprintf (out, "  \"%s\"\n  by %s, %s, to %s\n",
-             self->title ? self->title : "?", author,
+    //  The drill's author wrote the title: visible marks for controls.
+    fputs ("  \"", out);
+    const char *title = self->title ? self->title : "?";
+    tool_print_text (out, title, strlen (title), false);
+    fprintf (out, "\"\n  by %s, %s, to %s\n", author,
              proto_level_label (self->level), self->audience);
     fprintf (out, "  posted   %s\n  deadline %s (%s later)\n"
                   "  report   %s at %s\n", when, deadline, span, now,

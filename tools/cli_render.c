@@ -213,9 +213,11 @@ cli_entry_line (FILE *out, const node_entry_t *entry,
     }
     fprintf (out, "%s  %.16s  %-14s %-17s ", when, id, name,
              proto_level_label (entry->header.level));
-    if (state == 0)
-        fprintf (out, "%-16s %u  %.*s", proto_kind_name (payload.kind),
-                 payload.severity, (int) payload.title_len, payload.title);
+    if (state == 0) {
+        fprintf (out, "%-16s %u  ", proto_kind_name (payload.kind),
+                 payload.severity);
+        tool_print_text (out, payload.title, payload.title_len, false);
+    }
     else
         fprintf (out, "%-16s -  (payload %s)", "-",
                  (marks & CLI_MARK_RETRACTED) ? "purged"
@@ -270,9 +272,12 @@ cli_entry_full (FILE *out, const node_entry_t *entry,
             fprintf (out, " %s", proto_sector_name (payload.sectors[i]));
         fputc ('\n', out);
     }
-    if (payload.reporter_type == PROTO_REPORTER_NAMED)
-        fprintf (out, "reporter  %.*s\n", (int) payload.reporter_name_len,
-                 payload.reporter_name);
+    if (payload.reporter_type == PROTO_REPORTER_NAMED) {
+        fputs ("reporter  ", out);
+        tool_print_text (out, payload.reporter_name, payload.reporter_name_len,
+                         false);
+        fputc ('\n', out);
+    }
     else if (payload.reporter_type == PROTO_REPORTER_ANONYMISED)
         fprintf (out, "reporter  anonymised (%s sector)\n",
                  proto_sector_name (payload.reporter_sector));
@@ -282,11 +287,17 @@ cli_entry_full (FILE *out, const node_entry_t *entry,
         fprintf (out, "ref       %s %s\n",
                  proto_relation_name (payload.refs[i].relation), ref_id);
     }
-    fprintf (out, "title     %.*s", (int) payload.title_len, payload.title);
+    //  Other members' text: shown with visible marks for anything that
+    //  would move the cursor or reorder the line (tool_print_text).
+    fputs ("title     ", out);
+    tool_print_text (out, payload.title, payload.title_len, false);
     s_print_marks (out, marks & CLI_MARK_CORRECTED);
     fputc ('\n', out);
-    if (payload.body_len)
-        fprintf (out, "\n%.*s%s", (int) payload.body_len, payload.body,
-                 payload.body[payload.body_len - 1] == '\n' ? "" : "\n");
+    if (payload.body_len) {
+        fputc ('\n', out);
+        tool_print_text (out, payload.body, payload.body_len, true);
+        if (payload.body[payload.body_len - 1] != '\n')
+            fputc ('\n', out);
+    }
     s_free_plain (&plain, entry->payload_len);
 }

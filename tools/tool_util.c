@@ -497,3 +497,77 @@ tool_check_out (const char *path)
     free (copy);
     return rc;
 }
+
+//  --------------------------------------------------------------------------
+//  Others' text at a terminal. The protocol refuses C0 controls but for
+//  tab, LF and CR in bodies (proto_utf8_valid); a terminal still obeys CR
+//  (back to the line's start: a line can be overwritten), some obey C1
+//  controls, and every one obeys Unicode's bidirectional controls, which
+//  reorder what is shown ("Trojan Source"). A member could use them to
+//  make a warning read other than what was signed.
+
+static bool
+s_invisible (uint32_t cp)
+{
+    return (cp >= 0x80 && cp <= 0x9F)            /* C1 controls          */
+           || cp == 0x200E || cp == 0x200F      /* LRM, RLM             */
+           || (cp >= 0x202A && cp <= 0x202E)    /* embeddings, overrides */
+           || (cp >= 0x2066 && cp <= 0x2069)    /* isolates             */
+           || cp == 0x2028 || cp == 0x2029      /* line, paragraph sep. */
+           || cp == 0x061C;                     /* Arabic letter mark   */
+}
+
+size_t
+tool_print_text (FILE *out, const char *text, size_t len, bool multiline)
+{
+    const unsigned char *s = (const unsigned char *) text;
+    size_t marks = 0, i = 0;
+    while (i < len) {
+        unsigned char c = s[i];
+        if (c < 0x80) {
+            if (c == '\n' && !multiline) {
+                fputs ("<LF>", out);
+                marks++;
+            }
+            else if (c == '\r') {
+                fputs ("<CR>", out);
+                marks++;
+            }
+            else if (c == 0x7F) {
+                fputs ("<DEL>", out);
+                marks++;
+            }
+            else if (c < 0x20 && c != '\t' && c != '\n') {
+                fprintf (out, "<0x%02X>", c);
+                marks++;
+            }
+            else
+                fputc (c, out);
+            i++;
+            continue;
+        }
+        //  One UTF-8 sequence (the payload decoder checked the form; this
+        //  still refuses to trust it).
+        size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
+        uint32_t cp = n == 4 ? c & 0x07u : n == 3 ? c & 0x0Fu : c & 0x1Fu;
+        bool ok = n > 0 && i + n <= len;
+        for (size_t k = 1; ok && k < n; k++) {
+            ok = (s[i + k] & 0xC0) == 0x80;
+            cp = (cp << 6) | (s[i + k] & 0x3Fu);
+        }
+        if (!ok) {
+            fprintf (out, "<0x%02X>", c);
+            marks++;
+            i++;
+            continue;
+        }
+        if (s_invisible (cp)) {
+            fprintf (out, "<U+%04X>", (unsigned) cp);
+            marks++;
+        }
+        else
+            fwrite (s + i, 1, n, out);
+        i += n;
+    }
+    return marks;
+}

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "../keys/keys.h"
 
 /* Exit codes (minisign's split): 0 success, 1 a verification or policy
@@ -22,6 +23,17 @@ void tool_set_program (const char *name);
 /* ------------------------------------------------------------------------
    Print "PROGRAM: error: MESSAGE\n" to stderr.                              */
 void tool_error (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+
+/* ------------------------------------------------------------------------
+   Print text[0..len), written by another member, for a person at a
+   terminal: what could move the cursor, overwrite a line or reorder what
+   is shown is printed as a visible mark instead (<CR>, <DEL>, <U+202E> for
+   C1 controls, bidirectional marks, overrides and isolates, and line and
+   paragraph separators; <0xFF> for a byte that is not UTF-8). Tabs stay;
+   newlines stay if multiline, else show as <LF>. Returns how many marks
+   it printed.                                                               */
+size_t tool_print_text (FILE *out, const char *text, size_t len,
+                        bool multiline);
 
 /* ------------------------------------------------------------------------
    Before any prompt or work: may a command write the new file path? It
