@@ -566,7 +566,9 @@ tool_print_text (FILE *out, const char *text, size_t len, bool multiline)
             marks++;
         }
         else
-            fwrite (s + i, 1, n, out);
+            //  Unchecked, like the fprintf and fputc beside it: a
+            //  terminal that cannot be written to cannot be told so.
+            (void) fwrite (s + i, 1, n, out);
         i += n;
     }
     return marks;
