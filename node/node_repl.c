@@ -428,9 +428,6 @@ s_on_dealer_frame (node_repl_t *self, repl_peer_t *peer, const uint8_t *data,
         }
         return;
     }
-    //  Until our HELLO is answered, what arrives was sent in the session
-    //  we restarted: restarting again for each such frame would never end
-    //  while the peer is still sending it.
     //  A peer that refuses our HELLO answers with an ERROR alone, the first
     //  frame of the session: that is the answer (its pause applies below).
     if (!peer->out_answered && frame.type == PROTO_WIRE_ERROR
@@ -438,6 +435,9 @@ s_on_dealer_frame (node_repl_t *self, repl_peer_t *peer, const uint8_t *data,
         peer->out_answered = true;
         peer->out_recv_seq = 0;
     }
+    //  Until our HELLO is answered, what arrives was sent in the session
+    //  we restarted: restarting again for each such frame would never end
+    //  while the peer is still sending it.
     if (!peer->out_answered) {
         REPL_LOG (self, REPL_DEBUG, "peer %s: a frame of the previous "
                   "session dropped", peer->member.card.name);

@@ -172,6 +172,7 @@ struct _node_repl_t {
                             asked for until it is within the skew (5.6)   */
     size_t author_count;
     int64_t notices_round_ms; /* last paced round of notices          */
+    bool notices_owed;        /* ... and whether it left some owed    */
     zhashx_t *wanted; /* id hex -> repl_wanted_t              */
     proto_wire_writer_t *writer;
     node_verify_t *verify; /* signature checks off this thread  */

@@ -11,7 +11,8 @@
 
    Sending is paced. Each connection keeps two cursors into the node's
    notice set (revocations first, then card updates) and sends a few per
-   round, never more than its queue takes; our DEALER carries them when
+   round, never more than its queue takes (one that does not fit uses no
+   sequence number: repl_try_send_encoded); our DEALER carries them when
    it can, our ROUTER only to a peer that it does not reach: a burst of all of them at once
    overflowed the NODE_TRANSPORT_HWM queue, the peer saw a sequence gap,
    restarted the session, and the next start overflowed again. A new
@@ -73,9 +74,9 @@ s_pace (node_repl_t *self, repl_peer_t *peer, bool out)
         return false;
     if (out ? !peer->dealer : !peer->in_rid)
         return false;
-    //  One connection carries them: our DEALER when it can (its queue can
-    //  be asked before each send), our ROUTER only to a peer we do not
-    //  reach that way (nobody dials it, or it is on another version).
+    //  One connection carries them, so they are not sent twice: our
+    //  DEALER when it can, our ROUTER only to a peer we do not reach that
+    //  way (nobody dials it, or it is on another version).
     if (!out && peer->out_notices)
         return false;
     const keys_notice_set_t *set = node_dir_notices (self->node);
@@ -91,10 +92,6 @@ s_pace (node_repl_t *self, repl_peer_t *peer, bool out)
              i = s_next_of_kind (set, i + 1, kinds[k])) {
             if (budget == 0)
                 return true;
-            //  On our DEALER a send that would fail is not tried: a failed
-            //  send uses its sequence number, and the peer would restart
-            //  the session. (Our ROUTER's queue per peer cannot be asked;
-            //  there the budget keeps it short.)
             const keys_notice_t *notice = keys_notice_set_get (set, i);
             //  A card update of a key since revoked or retired is kept
             //  (the set is the node's record) but passed on no more:
@@ -105,8 +102,8 @@ s_pace (node_repl_t *self, repl_peer_t *peer, bool out)
                 *cursor = i + 1;
                 continue;
             }
-            if (out && !(zsock_events (peer->dealer) & ZMQ_POLLOUT))
-                return true;
+            //  A full queue: this one goes in a later round (s_send used
+            //  no sequence number for it, so the peer sees no gap).
             if (!s_send (self, peer, out, notice))
                 return true;
             *cursor = i + 1;
@@ -131,6 +128,7 @@ s_round (node_repl_t *self)
         bool in_more = s_pace (self, peer, false);
         more = more || out_more || in_more;
     }
+    self->notices_owed = more;
     return more;
 }
 
@@ -139,7 +137,7 @@ repl_notices_pace (node_repl_t *self)
 {
     //  One round per REPL_NOTICE_PACE_MS, however often the loop wakes.
     if (repl_now () - self->notices_round_ms < REPL_NOTICE_PACE_MS)
-        return true;
+        return self->notices_owed;
     return s_round (self);
 }
 

@@ -100,17 +100,14 @@ s_apply_local (node_dir_t *dir, void *arg)
     }
     //  A node whose own key is no active member's does not replicate: its
     //  daemon would never pass the notice on.
-    if (!keys_roster_member_active (node_dir_roster (dir),
-                                    node_dir_self_pk (dir)))
-        printf ("%s %s here; but this node's own key is not an active "
-                "member's, so it passes nothing on: hand the file to a "
-                "member's running node too\n",
-                keys_notice_kind_name (notice->kind),
-                rc == 1 ? "applied" : "already held");
-    else
-        printf ("%s %s; ceptoard passes it to every peer when it starts\n",
-                keys_notice_kind_name (notice->kind),
-                rc == 1 ? "applied" : "already held");
+    bool passes_on = keys_roster_member_active (node_dir_roster (dir),
+                                                node_dir_self_pk (dir));
+    printf ("%s %s%s\n", keys_notice_kind_name (notice->kind),
+            rc == 1 ? "applied" : "already held",
+            passes_on ? "; ceptoard passes it to every peer when it starts"
+                      : " here; but this node's own key is not an active "
+                        "member's, so it passes nothing on: hand the file "
+                        "to a member's running node too");
     return TOOL_EXIT_OK;
 }
 
