@@ -46,18 +46,34 @@ done
 node_stop G
 node_stop H
 printf 'Annual CEPTOAR drill. Acknowledge on receipt.\n' >drill.txt
-DRILL=$("$CLI" drill start --dir nodes/A --audience council --deadline 5s \
-    --title "CEPTOAR drill $(date -u +%Y)" --body-file drill.txt)
-DEADLINE=$(figure 'r["drill"]["deadline_ms"]')
-# Three operators read it and acknowledge, through their running nodes.
-for n in B C D; do
-    wait_for 4 "$n holds the drill" has "$n" "$DRILL" readable
+# drill_with_acks SECONDS: A starts a drill with that deadline, and the
+# operators of B, C and D acknowledge it through their running nodes.
+# Fails (returns 1) when the acknowledgements came after the deadline,
+# which a loaded host (the sanitizer pass beside a 21-node test) can make
+# happen: the caller then runs a new drill with a longer deadline, since
+# what is tested is the figures, not the host's speed.
+drill_with_acks () {
+    DRILL=$("$CLI" drill start --dir nodes/A --audience council \
+        --deadline "${1}s" --title "CEPTOAR drill $(date -u +%Y)" \
+        --body-file drill.txt) || fail "drill start failed"
+    DEADLINE=$(figure 'r["drill"]["deadline_ms"]') \
+        || fail "no report of the drill just started"
+    for n in B C D; do
+        wait_for $(($1 + 5)) "$n holds the drill" has "$n" "$DRILL" readable
+    done
+    expect 0 "$CLI" ack --dir nodes/B "$DRILL" --by "Sato (SOC)"
+    expect 0 "$CLI" ack --dir nodes/C "$DRILL" --by "鈴木"
+    expect 0 "$CLI" ack --dir nodes/D "$DRILL" --by "Ito" \
+        --note "forwarded to members"
+    [ "$(date +%s%3N)" -lt "$DEADLINE" ]
+}
+for seconds in 5 15 45 0; do
+    [ "$seconds" != 0 ] \
+        || fail "the acknowledgements took longer than a 45 s deadline"
+    drill_with_acks "$seconds" && break
+    echo "$TEST_NAME: acknowledged after a ${seconds} s deadline (slow" \
+        "host): again with a longer one" >&2
 done
-expect 0 "$CLI" ack --dir nodes/B "$DRILL" --by "Sato (SOC)"
-expect 0 "$CLI" ack --dir nodes/C "$DRILL" --by "鈴木"
-expect 0 "$CLI" ack --dir nodes/D "$DRILL" --by "Ito" --note "forwarded to members"
-[ "$(date +%s%3N)" -lt "$DEADLINE" ] \
-    || fail "the acknowledgements took longer than the deadline (slow host?)"
 pass
 wait_for 20 "A holds 5 receipts and 3 acknowledgements" figure_is \
     '(r["delivered"]["now"], r["acknowledged"]["now"])' "(5, 3)"
