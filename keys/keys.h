@@ -13,5 +13,6 @@
 #include "keys_share.h"
 #include "keys_transcript.h"
 #include "keys_notice.h"
+#include "keys_io.h"
 
 #endif

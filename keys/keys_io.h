@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MPL-2.0 */
-/* keys_io: small file and text helpers shared by the keys/ modules
-   (private to the folder). */
+/* keys_io: small file and text helpers shared by the keys/ modules, and
+   by node/ for its error messages (keys_io_error, keys_io_quote). */
 #ifndef KEYS_IO_H
 #define KEYS_IO_H
 

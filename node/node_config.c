@@ -9,7 +9,7 @@
    step reads the tree with zconfig_locate, as every consumer does, so
    what it checks is what they see.
 
-   Error messages quote values as printable ASCII, at most S_QUOTE_MAX
+   Error messages quote values as printable ASCII, at most KEYS_IO_QUOTE_MAX
    characters: a configuration file must not be able to put escape
    sequences into a terminal or a log.                                       */
 
@@ -23,42 +23,6 @@
 #include <unistd.h>
 
 #include "node_config.h"
-
-#define S_QUOTE_MAX 40          /* characters of a value in a message        */
-
-static void
-s_err (char *err, size_t errlen, const char *fmt, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
-static void
-s_err (char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list args;
-    va_start (args, fmt);
-    vsnprintf (err, errlen, fmt, args);
-    va_end (args);
-}
-
-/* ------------------------------------------------------------------------
-   value[0..len) as printable ASCII for a message: other bytes and '"'
-   become '?', cut at S_QUOTE_MAX characters with "..." after. out holds
-   S_QUOTE_MAX + 4 bytes. Returns out.                                       */
-static const char *
-s_quote (char out[S_QUOTE_MAX + 4], const char *value, size_t len)
-{
-    size_t n = len > S_QUOTE_MAX ? S_QUOTE_MAX : len;
-    /* cppcheck 2.10 takes n for 0 (its ?: on size_t), so "always false": */
-    /* cppcheck-suppress knownConditionTrueFalse */
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char) value[i];
-        out[i] = c >= 0x20 && c < 0x7f && c != '"' ? (char) c : '?';
-    }
-    /* cppcheck-suppress knownConditionTrueFalse */
-    strcpy (out + n, len > n ? "..." : "");
-    return out;
-}
 
 static bool
 s_is_name_char (char c)
@@ -93,23 +57,24 @@ static int
 s_add_name (s_names_t *names, const char *name, size_t name_len, size_t line,
             size_t depth, char *err, size_t errlen)
 {
-    char quoted[S_QUOTE_MAX + 4];
+    char quoted[KEYS_IO_QUOTE_MAX + 4];
     size_t last_depth = names->count ? names->items[names->count - 1].depth
                                      : 0;
     if (depth > 0 && (names->count == 0 || depth > last_depth + 1)) {
-        s_err (err, errlen, "line %zu: \"%s\" is indented more than one "
-               "level (4 spaces) below the line above", line,
-               s_quote (quoted, name, name_len));
+        keys_io_error (err, errlen,
+                       "line %zu: \"%s\" is indented more than one "
+                       "level (4 spaces) below the line above",
+                       line, keys_io_quote (quoted, name, name_len));
         return -1;
     }
     if (depth >= NODE_CONFIG_DEPTH_MAX) {
-        s_err (err, errlen, "line %zu: nested deeper than %d levels", line,
-               NODE_CONFIG_DEPTH_MAX);
+        keys_io_error (err, errlen, "line %zu: nested deeper than %d levels",
+                       line, NODE_CONFIG_DEPTH_MAX);
         return -1;
     }
     if (names->count == NODE_CONFIG_ITEMS_MAX) {
-        s_err (err, errlen, "line %zu: more than %d settings", line,
-               NODE_CONFIG_ITEMS_MAX);
+        keys_io_error (err, errlen, "line %zu: more than %d settings", line,
+                       NODE_CONFIG_ITEMS_MAX);
         return -1;
     }
     size_t parent = depth ? names->last[depth - 1] : 0;
@@ -121,9 +86,11 @@ s_add_name (s_names_t *names, const char *name, size_t name_len, size_t line,
         const s_item_t *other = &names->items[at - 1];
         if (other->name_len == name_len
             && !memcmp (other->name, name, name_len)) {
-            s_err (err, errlen, "line %zu: \"%s\" is set again (first on "
-                   "line %zu): keep one", line,
-                   s_quote (quoted, name, name_len), other->line);
+            keys_io_error (err, errlen,
+                           "line %zu: \"%s\" is set again (first on "
+                           "line %zu): keep one",
+                           line, keys_io_quote (quoted, name, name_len),
+                           other->line);
             return -1;
         }
     }
@@ -142,18 +109,21 @@ static int
 s_check_line (s_names_t *names, const char *text, size_t len, size_t line,
               char *err, size_t errlen)
 {
-    char quoted[S_QUOTE_MAX + 4];
+    char quoted[KEYS_IO_QUOTE_MAX + 4];
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char) text[i];
         if (c < 0x20 || c == 0x7f) {
-            s_err (err, errlen, "line %zu: a control character (byte "
-                   "0x%02x at column %zu): use spaces to indent and plain "
-                   "LF line ends", line, c, i + 1);
+            keys_io_error (
+                err, errlen,
+                "line %zu: a control character (byte "
+                "0x%02x at column %zu): use spaces to indent and plain "
+                "LF line ends",
+                line, c, i + 1);
             return -1;
         }
     }
     if (!proto_utf8_valid ((const uint8_t *) text, len, false)) {
-        s_err (err, errlen, "line %zu: not UTF-8 text", line);
+        keys_io_error (err, errlen, "line %zu: not UTF-8 text", line);
         return -1;
     }
     while (len > 0 && text[len - 1] == ' ')
@@ -164,8 +134,10 @@ s_check_line (s_names_t *names, const char *text, size_t len, size_t line,
     if (pos == len)
         return 0;                       /* blank                             */
     if (pos % 4) {
-        s_err (err, errlen, "line %zu: indented by %zu spaces: indent in "
-               "steps of 4 spaces", line, pos);
+        keys_io_error (err, errlen,
+                       "line %zu: indented by %zu spaces: indent in "
+                       "steps of 4 spaces",
+                       line, pos);
         return -1;
     }
     if (text[pos] == '#')
@@ -175,9 +147,11 @@ s_check_line (s_names_t *names, const char *text, size_t len, size_t line,
         pos++;
     size_t name_len = (size_t) (text + pos - name);
     if (name_len == 0) {
-        s_err (err, errlen, "line %zu: expected a name (letters, digits, "
-               "'.', '_', '-'), a '#' comment or a blank line, found "
-               "\"%s\"", line, s_quote (quoted, name, len - pos));
+        keys_io_error (err, errlen,
+                       "line %zu: expected a name (letters, digits, "
+                       "'.', '_', '-'), a '#' comment or a blank line, found "
+                       "\"%s\"",
+                       line, keys_io_quote (quoted, name, len - pos));
         return -1;
     }
     while (pos < len && text[pos] == ' ')
@@ -191,9 +165,11 @@ s_check_line (s_names_t *names, const char *text, size_t len, size_t line,
         if (pos < len && (text[pos] == '"' || text[pos] == '\'')) {
             const char *close = memchr (value + 1, text[pos], len - pos - 1);
             if (!close) {
-                s_err (err, errlen, "line %zu: the value of \"%s\" has no "
-                       "closing %c", line, s_quote (quoted, name, name_len),
-                       text[pos]);
+                keys_io_error (err, errlen,
+                               "line %zu: the value of \"%s\" has no "
+                               "closing %c",
+                               line, keys_io_quote (quoted, name, name_len),
+                               text[pos]);
                 return -1;
             }
             value++;
@@ -202,9 +178,11 @@ s_check_line (s_names_t *names, const char *text, size_t len, size_t line,
             while (pos < len && text[pos] == ' ')
                 pos++;
             if (pos < len && text[pos] != '#') {
-                s_err (err, errlen, "line %zu: \"%s\" after the quoted "
-                       "value: put a comment after '#'", line,
-                       s_quote (quoted, text + pos, len - pos));
+                keys_io_error (err, errlen,
+                               "line %zu: \"%s\" after the quoted "
+                               "value: put a comment after '#'",
+                               line,
+                               keys_io_quote (quoted, text + pos, len - pos));
                 return -1;
             }
         }
@@ -214,10 +192,12 @@ s_check_line (s_names_t *names, const char *text, size_t len, size_t line,
             //  NUL before it; when the value is empty that NUL lands before
             //  the value, which then reads as the comment itself.
             if (hash == value) {
-                s_err (err, errlen, "line %zu: \"%s =\" is followed by a "
-                       "comment, which zconfig would read as its value: "
-                       "write an empty value as \"\"", line,
-                       s_quote (quoted, name, name_len));
+                keys_io_error (
+                    err, errlen,
+                    "line %zu: \"%s =\" is followed by a "
+                    "comment, which zconfig would read as its value: "
+                    "write an empty value as \"\"",
+                    line, keys_io_quote (quoted, name, name_len));
                 return -1;
             }
             value_len = hash ? (size_t) (hash - value) : len - pos;
@@ -227,18 +207,22 @@ s_check_line (s_names_t *names, const char *text, size_t len, size_t line,
         //  zconfig_save writes every value in double quotes, so one that
         //  holds a double quote could not be loaded again.
         if (memchr (value, '"', value_len)) {
-            s_err (err, errlen, "line %zu: the value of \"%s\" holds a "
-                   "double quote (\"), which the node cannot write back to "
-                   "this file", line, s_quote (quoted, name, name_len));
+            keys_io_error (
+                err, errlen,
+                "line %zu: the value of \"%s\" holds a "
+                "double quote (\"), which the node cannot write back to "
+                "this file",
+                line, keys_io_quote (quoted, name, name_len));
             return -1;
         }
     }
     else if (pos < len && text[pos] != '#') {
-        char found[S_QUOTE_MAX + 4];
-        s_err (err, errlen, "line %zu: expected \"=\" or the end of the line "
-               "after the name \"%s\", found \"%s\"", line,
-               s_quote (quoted, name, name_len),
-               s_quote (found, text + pos, len - pos));
+        char found[KEYS_IO_QUOTE_MAX + 4];
+        keys_io_error (err, errlen,
+                       "line %zu: expected \"=\" or the end of the line "
+                       "after the name \"%s\", found \"%s\"",
+                       line, keys_io_quote (quoted, name, name_len),
+                       keys_io_quote (found, text + pos, len - pos));
         return -1;
     }
     size_t depth = (size_t) (name - text) / 4;
@@ -250,8 +234,10 @@ node_config_parse (const char *text, size_t len, char *err, size_t errlen)
 {
     assert (text || len == 0);
     if (len > NODE_CONFIG_TEXT_MAX) {
-        s_err (err, errlen, "longer than %d bytes: not a node "
-               "configuration", NODE_CONFIG_TEXT_MAX);
+        keys_io_error (err, errlen,
+                       "longer than %d bytes: not a node "
+                       "configuration",
+                       NODE_CONFIG_TEXT_MAX);
         return NULL;
     }
     s_names_t names;
@@ -263,7 +249,7 @@ node_config_parse (const char *text, size_t len, char *err, size_t errlen)
         cap = NODE_CONFIG_ITEMS_MAX;
     names.items = malloc (cap * sizeof *names.items);
     if (!names.items) {
-        s_err (err, errlen, "out of memory");
+        keys_io_error (err, errlen, "out of memory");
         return NULL;
     }
     names.count = 0;
@@ -283,7 +269,7 @@ node_config_parse (const char *text, size_t len, char *err, size_t errlen)
     zconfig_t *tree = chunk ? zconfig_chunk_load (chunk) : NULL;
     zchunk_destroy (&chunk);
     if (!tree)
-        s_err (err, errlen, "not valid ZPL (zconfig refused it)");
+        keys_io_error (err, errlen, "not valid ZPL (zconfig refused it)");
     return tree;
 }
 
@@ -297,20 +283,20 @@ node_config_load (const char *path, zconfig_t **out, char *err,
     int fd = open (path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         int saved = errno;
-        s_err (err, errlen, "cannot open: %s", strerror (errno));
+        keys_io_error (err, errlen, "cannot open: %s", strerror (errno));
         errno = saved;
         return NODE_CONFIG_IO;
     }
     struct stat st;
     if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode)) {
-        s_err (err, errlen, "not a regular file");
+        keys_io_error (err, errlen, "not a regular file");
         close (fd);
         errno = EINVAL;
         return NODE_CONFIG_IO;
     }
     char *text = malloc (NODE_CONFIG_TEXT_MAX + 1);
     if (!text) {
-        s_err (err, errlen, "out of memory");
+        keys_io_error (err, errlen, "out of memory");
         close (fd);
         errno = ENOMEM;
         return NODE_CONFIG_IO;
@@ -322,7 +308,7 @@ node_config_load (const char *path, zconfig_t **out, char *err,
             continue;
         if (n < 0) {
             int saved = errno;
-            s_err (err, errlen, "cannot read: %s", strerror (errno));
+            keys_io_error (err, errlen, "cannot read: %s", strerror (errno));
             free (text);
             close (fd);
             errno = saved;
@@ -376,10 +362,12 @@ s_number (zconfig_t *tree, const char *path, uint64_t min, uint64_t max,
         number = number * 10 + digit;
     }
     if (!ok || number < min || number > max) {
-        char quoted[S_QUOTE_MAX + 4];
-        s_err (err, errlen, "%s \"%s\" is not a number from %llu to %llu "
-               "(%s)", path, s_quote (quoted, value, len),
-               (unsigned long long) min, (unsigned long long) max, unit);
+        char quoted[KEYS_IO_QUOTE_MAX + 4];
+        keys_io_error (err, errlen,
+                       "%s \"%s\" is not a number from %llu to %llu "
+                       "(%s)",
+                       path, keys_io_quote (quoted, value, len),
+                       (unsigned long long)min, (unsigned long long)max, unit);
         return -1;
     }
     *out = number;
@@ -397,10 +385,12 @@ s_hex (zconfig_t *tree, const char *path, uint8_t *bin, size_t len,
     if (!value)
         return 0;
     if (proto_hex_decode (bin, len, value) != 0) {
-        char quoted[S_QUOTE_MAX + 4];
-        s_err (err, errlen, "%s \"%s\" is not %zu lowercase hex characters "
-               "(%s)", path, s_quote (quoted, value, strlen (value)),
-               2 * len, what);
+        char quoted[KEYS_IO_QUOTE_MAX + 4];
+        keys_io_error (err, errlen,
+                       "%s \"%s\" is not %zu lowercase hex characters "
+                       "(%s)",
+                       path, keys_io_quote (quoted, value, strlen (value)),
+                       2 * len, what);
         return -1;
     }
     return 1;
@@ -413,8 +403,10 @@ s_file (zconfig_t *tree, const char *path, const char *def, const char **out,
 {
     const char *value = s_value (tree, path);
     if (value && !*value) {
-        s_err (err, errlen, "%s is empty: name a file (relative to the node "
-               "directory), or remove the line for \"%s\"", path, def);
+        keys_io_error (err, errlen,
+                       "%s is empty: name a file (relative to the node "
+                       "directory), or remove the line for \"%s\"",
+                       path, def);
         return -1;
     }
     *out = value ? value : def;
@@ -431,11 +423,13 @@ s_endpoint (zconfig_t *tree, const char *path, const char **out, char *err,
     if (!value || !*value)
         return 0;
     if (!keys_endpoint_valid (value)) {
-        char quoted[S_QUOTE_MAX + 4];
-        s_err (err, errlen, "%s \"%s\" is not an endpoint: use "
-               "tcp://HOST:PORT (port 1-65535; tcp://0.0.0.0:PORT for every "
-               "interface) or ipc://PATH", path,
-               s_quote (quoted, value, strlen (value)));
+        char quoted[KEYS_IO_QUOTE_MAX + 4];
+        keys_io_error (
+            err, errlen,
+            "%s \"%s\" is not an endpoint: use "
+            "tcp://HOST:PORT (port 1-65535; tcp://0.0.0.0:PORT for every "
+            "interface) or ipc://PATH",
+            path, keys_io_quote (quoted, value, strlen (value)));
         return -1;
     }
     *out = value;
@@ -449,26 +443,30 @@ node_config_check (zconfig_t *tree, node_config_t *values, char *err,
     assert (tree);
     assert (values);
     memset (values, 0, sizeof *values);
-    char quoted[S_QUOTE_MAX + 4];
+    char quoted[KEYS_IO_QUOTE_MAX + 4];
 
     values->name = s_value (tree, "node/name");
     if (!values->name || !keys_name_valid (values->name)) {
         if (values->name)
-            s_err (err, errlen, "node/name \"%s\" is not a member name "
-                   "(1-%d of A-Z a-z 0-9 . _ -, starting with a letter or "
-                   "digit)", s_quote (quoted, values->name,
-                                      strlen (values->name)),
-                   KEYS_NAME_MAX);
+            keys_io_error (
+                err, errlen,
+                "node/name \"%s\" is not a member name "
+                "(1-%d of A-Z a-z 0-9 . _ -, starting with a letter or "
+                "digit)",
+                keys_io_quote (quoted, values->name, strlen (values->name)),
+                KEYS_NAME_MAX);
         else
-            s_err (err, errlen, "node/name is missing: it names this node "
-                   "as its roster card does");
+            keys_io_error (err, errlen,
+                           "node/name is missing: it names this node "
+                           "as its roster card does");
         return -1;
     }
     int rc = s_hex (tree, "node/sign-key", values->sign_pk, PROTO_PK_BYTES,
                     "the node's Ed25519 public key", err, errlen);
     if (rc == 0)
-        s_err (err, errlen, "node/sign-key is missing: it is the node's "
-               "Ed25519 public key, 64 hex");
+        keys_io_error (err, errlen,
+                       "node/sign-key is missing: it is the node's "
+                       "Ed25519 public key, 64 hex");
     if (rc != 1)
         return -1;
     rc = s_hex (tree, "node/roster-hash", values->roster_hash,
@@ -493,15 +491,19 @@ node_config_check (zconfig_t *tree, node_config_t *values, char *err,
         if (!strcmp (level, levels[l]))
             values->log_level = (node_config_log_t) l;
     if (!values->log_level) {
-        s_err (err, errlen, "log/level \"%s\" is not error, warning, info "
-               "or debug", s_quote (quoted, level, strlen (level)));
+        keys_io_error (err, errlen,
+                       "log/level \"%s\" is not error, warning, info "
+                       "or debug",
+                       keys_io_quote (quoted, level, strlen (level)));
         return -1;
     }
 
     const char *connect = s_value (tree, "replication/connect-roster");
     if (connect && strcmp (connect, "0") && strcmp (connect, "1")) {
-        s_err (err, errlen, "replication/connect-roster \"%s\" is not 0 or "
-               "1", s_quote (quoted, connect, strlen (connect)));
+        keys_io_error (err, errlen,
+                       "replication/connect-roster \"%s\" is not 0 or "
+                       "1",
+                       keys_io_quote (quoted, connect, strlen (connect)));
         return -1;
     }
     values->connect_roster = !connect || !strcmp (connect, "1");
@@ -526,10 +528,11 @@ node_config_check (zconfig_t *tree, node_config_t *values, char *err,
         return -1;
     if (values->map_size && values->max_map_size
         && values->max_map_size < values->map_size) {
-        s_err (err, errlen, "store/max-map-size %llu is below store/map-size "
-               "%llu: the map could never grow; raise it",
-               (unsigned long long) values->max_map_size,
-               (unsigned long long) values->map_size);
+        keys_io_error (err, errlen,
+                       "store/max-map-size %llu is below store/map-size "
+                       "%llu: the map could never grow; raise it",
+                       (unsigned long long)values->max_map_size,
+                       (unsigned long long)values->map_size);
         return -1;
     }
 
@@ -539,9 +542,11 @@ node_config_check (zconfig_t *tree, node_config_t *values, char *err,
          peer = zconfig_next (peer)) {
         const char *name = zconfig_name (peer);
         if (!keys_name_valid (name)) {
-            s_err (err, errlen, "peers/%s: not a member name (1-%d of A-Z "
-                   "a-z 0-9 . _ -, starting with a letter or digit)",
-                   s_quote (quoted, name, strlen (name)), KEYS_NAME_MAX);
+            keys_io_error (err, errlen,
+                           "peers/%s: not a member name (1-%d of A-Z "
+                           "a-z 0-9 . _ -, starting with a letter or digit)",
+                           keys_io_quote (quoted, name, strlen (name)),
+                           KEYS_NAME_MAX);
             return -1;
         }
         char path[KEYS_NAME_MAX + 32];

@@ -36,21 +36,6 @@ struct _node_dir_t {
     node_store_t *store;              /* the LMDB store                     */
 };
 
-static void
-s_err (char *err, size_t errlen, const char *fmt, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
-static void
-s_err (char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list args;
-    va_start (args, fmt);
-    vsnprintf (err, errlen, fmt, args);
-    va_end (args);
-}
-
 static char *
 s_join (const char *dir, const char *name)
 {
@@ -108,7 +93,7 @@ s_prepare_dir (const char *dir, bool *created, char *err, size_t errlen)
     char partial[4096];
     size_t len = strlen (dir);
     if (len >= sizeof partial) {
-        s_err (err, errlen, "directory name too long: '%s'", dir);
+        keys_io_error (err, errlen, "directory name too long: '%s'", dir);
         return -1;
     }
     memcpy (partial, dir, len + 1);
@@ -117,8 +102,8 @@ s_prepare_dir (const char *dir, bool *created, char *err, size_t errlen)
             continue;
         partial[i] = 0;
         if (mkdir (partial, 0700) != 0 && errno != EEXIST) {
-            s_err (err, errlen, "cannot create directory '%s': %s", partial,
-                   strerror (errno));
+            keys_io_error (err, errlen, "cannot create directory '%s': %s",
+                           partial, strerror (errno));
             return -1;
         }
         partial[i] = '/';
@@ -128,16 +113,16 @@ s_prepare_dir (const char *dir, bool *created, char *err, size_t errlen)
         return 0;
     }
     if (errno != EEXIST) {
-        s_err (err, errlen, "cannot create directory '%s': %s", dir,
-               strerror (errno));
+        keys_io_error (err, errlen, "cannot create directory '%s': %s", dir,
+                       strerror (errno));
         return -1;
     }
     //  Every entry counts, dotfiles and empty directories included: init
     //  must never mix a node into a directory that holds something else.
     DIR *listing = opendir (dir);
     if (!listing) {
-        s_err (err, errlen, "cannot read directory '%s': %s", dir,
-               strerror (errno));
+        keys_io_error (err, errlen, "cannot read directory '%s': %s", dir,
+                       strerror (errno));
         return -1;
     }
     size_t count = 0;
@@ -147,14 +132,16 @@ s_prepare_dir (const char *dir, bool *created, char *err, size_t errlen)
             count++;
     closedir (listing);
     if (count > 0) {
-        s_err (err, errlen,
-               "'%s' is not empty: choose a new directory (an existing node "
-               "is never overwritten)", dir);
+        keys_io_error (
+            err, errlen,
+            "'%s' is not empty: choose a new directory (an existing node "
+            "is never overwritten)",
+            dir);
         return -1;
     }
     if (chmod (dir, 0700) != 0) {
-        s_err (err, errlen, "cannot set mode 0700 on '%s': %s", dir,
-               strerror (errno));
+        keys_io_error (err, errlen, "cannot set mode 0700 on '%s': %s", dir,
+                       strerror (errno));
         return -1;
     }
     return 0;
@@ -211,8 +198,8 @@ s_write_config (const char *dir, const char *name, const uint8_t *pk,
     if (rc == 0)
         rc = s_sync_path (path);
     if (rc != 0)
-        s_err (err, errlen, "cannot write '%s': %s",
-               path ? path : NODE_DIR_CONFIG, strerror (errno));
+        keys_io_error (err, errlen, "cannot write '%s': %s",
+                       path ? path : NODE_DIR_CONFIG, strerror (errno));
     free (path);
     zconfig_destroy (&root);
     return rc == 0 ? 0 : -1;
@@ -263,18 +250,20 @@ node_dir_create (const char *dir, const char *key_file,
     if (!member) {
         char fpr[PROTO_FPR_HEX_LEN + 1];
         proto_fingerprint (fpr, keys_secret_sign_pk (key));
-        s_err (err, errlen,
-               "key %s is not a member of roster version %llu: use the key "
-               "whose card was put in the roster",
-               fpr, (unsigned long long) keys_roster_version (roster));
+        keys_io_error (
+            err, errlen,
+            "key %s is not a member of roster version %llu: use the key "
+            "whose card was put in the roster",
+            fpr, (unsigned long long)keys_roster_version (roster));
         return -1;
     }
     if (memcmp (member->card.box_pk, keys_secret_box_pk (key),
                 PROTO_BOXPK_BYTES) != 0) {
-        s_err (err, errlen,
-               "the roster lists a different box key for '%s' than this key "
-               "file holds: the card and the key file do not belong together",
-               member->card.name);
+        keys_io_error (
+            err, errlen,
+            "the roster lists a different box key for '%s' than this key "
+            "file holds: the card and the key file do not belong together",
+            member->card.name);
         return -1;
     }
     bool created;
@@ -286,12 +275,12 @@ node_dir_create (const char *dir, const char *key_file,
     char *store_path = s_join (dir, NODE_DIR_STORE);
     int rc = -1;
     if (!key_path || !roster_path || !store_path) {
-        s_err (err, errlen, "out of memory");
+        keys_io_error (err, errlen, "out of memory");
         goto done;
     }
     if (s_copy_private (key_file, key_path) != 0) {
-        s_err (err, errlen, "cannot copy key file '%s' to '%s': %s",
-               key_file, key_path, strerror (errno));
+        keys_io_error (err, errlen, "cannot copy key file '%s' to '%s': %s",
+                       key_file, key_path, strerror (errno));
         goto done;
     }
     if (keys_roster_save (roster, roster_path, err, errlen) != 0)
@@ -303,7 +292,7 @@ node_dir_create (const char *dir, const char *key_file,
             goto done;
     uint8_t roster_hash[PROTO_HASH_BYTES];
     if (keys_roster_hash (roster, roster_hash) != 0) {
-        s_err (err, errlen, "the roster cannot be hashed");
+        keys_io_error (err, errlen, "the roster cannot be hashed");
         goto done;
     }
     if (s_write_config (dir, member->card.name, keys_secret_sign_pk (key),
@@ -315,7 +304,8 @@ node_dir_create (const char *dir, const char *key_file,
     node_store_destroy (&store);
     //  Make the new directory entries themselves durable.
     if (s_sync_path (store_path) != 0 || s_sync_path (dir) != 0) {
-        s_err (err, errlen, "cannot sync '%s': %s", dir, strerror (errno));
+        keys_io_error (err, errlen, "cannot sync '%s': %s", dir,
+                       strerror (errno));
         goto done;
     }
     rc = 0;
@@ -347,7 +337,7 @@ node_dir_open (const char *dir, char *err, size_t errlen)
     char *store_path = NULL;
     zconfig_t *config = NULL;
     if (!self || !config_path) {
-        s_err (err, errlen, "out of memory");
+        keys_io_error (err, errlen, "out of memory");
         goto fail;
     }
     self->path = strdup (dir);
@@ -357,15 +347,17 @@ node_dir_open (const char *dir, char *err, size_t errlen)
     int loaded = node_config_load (config_path, &config, reason,
                                    sizeof reason);
     if (loaded == NODE_CONFIG_IO) {
-        s_err (err, errlen,
-               "'%s' is not a node directory (no readable %s): create one "
-               "with 'ceptoar init'", dir, NODE_DIR_CONFIG);
+        keys_io_error (
+            err, errlen,
+            "'%s' is not a node directory (no readable %s): create one "
+            "with 'ceptoar init'",
+            dir, NODE_DIR_CONFIG);
         goto fail;
     }
     node_config_t values;
     if (loaded != 0
         || node_config_check (config, &values, reason, sizeof reason) != 0) {
-        s_err (err, errlen, "%s: %s", config_path, reason);
+        keys_io_error (err, errlen, "%s: %s", config_path, reason);
         goto fail;
     }
     memcpy (self->self_pk, values.sign_pk, PROTO_PK_BYTES);
@@ -375,13 +367,13 @@ node_dir_open (const char *dir, char *err, size_t errlen)
     store_path = s_join (dir, NODE_DIR_STORE);
     if (!self->path || !self->name || !self->key_path || !roster_path
         || !store_path) {
-        s_err (err, errlen, "out of memory");
+        keys_io_error (err, errlen, "out of memory");
         goto fail;
     }
     self->roster = keys_roster_load (roster_path, reason, sizeof reason);
     if (!self->roster) {
-        s_err (err, errlen, "cannot load the roster '%s': %s", roster_path,
-               reason);
+        keys_io_error (err, errlen, "cannot load the roster '%s': %s",
+                       roster_path, reason);
         goto fail;
     }
     uint8_t actual[PROTO_HASH_BYTES];
@@ -389,11 +381,12 @@ node_dir_open (const char *dir, char *err, size_t errlen)
         || keys_roster_hash (self->roster, actual) != 0
         || sodium_memcmp (values.roster_hash, actual, PROTO_HASH_BYTES)
                != 0) {
-        s_err (err, errlen,
-               "the roster '%s' is not the one this node verified "
-               "(node/roster-hash in %s): it was edited or replaced; restore "
-               "it, or apply a new roster version through the node",
-               roster_path, NODE_DIR_CONFIG);
+        keys_io_error (
+            err, errlen,
+            "the roster '%s' is not the one this node verified "
+            "(node/roster-hash in %s): it was edited or replaced; restore "
+            "it, or apply a new roster version through the node",
+            roster_path, NODE_DIR_CONFIG);
         goto fail;
     }
     //  Revocations hold whatever the roster says: a notices file that
@@ -401,17 +394,18 @@ node_dir_open (const char *dir, char *err, size_t errlen)
     self->notices = keys_notice_set_new ();
     self->notices_path = s_join (dir, NODE_DIR_NOTICES);
     if (!self->notices || !self->notices_path) {
-        s_err (err, errlen, "out of memory");
+        keys_io_error (err, errlen, "out of memory");
         goto fail;
     }
     if (keys_notice_set_load (self->notices, self->notices_path, reason,
                               sizeof reason)
             != 0
         || keys_notice_set_apply (self->notices, self->roster) != 0) {
-        s_err (err, errlen,
-               "cannot load the revocations and card updates: %s; restore "
-               "the file from a backup or from another node's copy",
-               reason);
+        keys_io_error (
+            err, errlen,
+            "cannot load the revocations and card updates: %s; restore "
+            "the file from a backup or from another node's copy",
+            reason);
         goto fail;
     }
     //  The store is created only by init: a missing one (an unmounted disk,
@@ -421,9 +415,11 @@ node_dir_open (const char *dir, char *err, size_t errlen)
     bool present = data_path && access (data_path, F_OK) == 0;
     free (data_path);
     if (!present) {
-        s_err (err, errlen,
-               "the store '%s' is missing: restore it from backup (a new "
-               "empty store would fork this node's chain)", store_path);
+        keys_io_error (
+            err, errlen,
+            "the store '%s' is missing: restore it from backup (a new "
+            "empty store would fork this node's chain)",
+            store_path);
         goto fail;
     }
     self->store = node_store_open (store_path, (size_t) values.map_size,
@@ -558,8 +554,8 @@ s_keep_version_at (const char *node_path, const keys_roster_t *roster,
 {
     char *dir = s_join (node_path, NODE_DIR_ROSTERS);
     if (!dir || (mkdir (dir, 0700) != 0 && errno != EEXIST)) {
-        s_err (err, errlen, "cannot create '%s': %s",
-               dir ? dir : NODE_DIR_ROSTERS, strerror (errno));
+        keys_io_error (err, errlen, "cannot create '%s': %s",
+                       dir ? dir : NODE_DIR_ROSTERS, strerror (errno));
         free (dir);
         return -1;
     }
@@ -567,7 +563,8 @@ s_keep_version_at (const char *node_path, const keys_roster_t *roster,
     int rc = path ? keys_roster_save (roster, path, err, errlen) : -1;
     //  Durable before the configuration may name it.
     if (rc == 0 && (s_sync_path (path) != 0 || s_sync_path (dir) != 0)) {
-        s_err (err, errlen, "cannot sync '%s': %s", path, strerror (errno));
+        keys_io_error (err, errlen, "cannot sync '%s': %s", path,
+                       strerror (errno));
         rc = -1;
     }
     free (path);
@@ -631,17 +628,19 @@ s_refuse_same_version (node_dir_t *self, const keys_roster_t *roster,
                         == 0;
     keys_roster_destroy (&before);
     if (valid)
-        s_err (err, errlen,
-               "a different roster with version %llu is already in force: "
-               "the roster chain has forked; tell the Council",
-               (unsigned long long) version);
+        keys_io_error (
+            err, errlen,
+            "a different roster with version %llu is already in force: "
+            "the roster chain has forked; tell the Council",
+            (unsigned long long)version);
     else
-        s_err (err, errlen,
-               "version %llu is already in force, and this other version "
-               "%llu is not a valid one either%s%s",
-               (unsigned long long) version, (unsigned long long) version,
-               version == 1 || before ? ": " : "",
-               version == 1 || before ? reason : "");
+        keys_io_error (
+            err, errlen,
+            "version %llu is already in force, and this other version "
+            "%llu is not a valid one either%s%s",
+            (unsigned long long)version, (unsigned long long)version,
+            version == 1 || before ? ": " : "",
+            version == 1 || before ? reason : "");
     return -1;
 }
 
@@ -659,19 +658,22 @@ node_dir_apply_roster (node_dir_t *self, const keys_roster_t *roster,
             && keys_roster_hash (self->roster, b) == 0
             && memcmp (a, b, PROTO_HASH_BYTES) != 0)
             return s_refuse_same_version (self, roster, err, errlen);
-        s_err (err, errlen, "version %llu is not newer than the version in "
-                            "force (%llu)", (unsigned long long) version,
-               (unsigned long long) current);
+        keys_io_error (err, errlen,
+                       "version %llu is not newer than the version in "
+                       "force (%llu)",
+                       (unsigned long long)version,
+                       (unsigned long long)current);
         return 0;
     }
     char reason[256];
     keys_roster_count_t counts;
     if (keys_roster_verify (roster, self->roster, &counts, reason,
                             sizeof reason) != 0) {
-        s_err (err, errlen, "roster version %llu does not follow version "
-                            "%llu in force: %s",
-               (unsigned long long) version, (unsigned long long) current,
-               reason);
+        keys_io_error (err, errlen,
+                       "roster version %llu does not follow version "
+                       "%llu in force: %s",
+                       (unsigned long long)version, (unsigned long long)current,
+                       reason);
         return -1;
     }
     uint8_t hash[PROTO_HASH_BYTES];
@@ -683,7 +685,7 @@ node_dir_apply_roster (node_dir_t *self, const keys_roster_t *roster,
         || !(text = keys_roster_format (roster, true, &len))
         || !(copy = keys_roster_parse (text, len, reason, sizeof reason))) {
         free (text);
-        s_err (err, errlen, "cannot copy the new roster");
+        keys_io_error (err, errlen, "cannot copy the new roster");
         return -1;
     }
     free (text);
@@ -695,7 +697,7 @@ node_dir_apply_roster (node_dir_t *self, const keys_roster_t *roster,
     //  after it on the new; never on a roster that does not match its pin.
     if (keys_notice_set_apply (self->notices, copy) != 0) {
         keys_roster_destroy (&copy);
-        s_err (err, errlen, "out of memory");
+        keys_io_error (err, errlen, "out of memory");
         return -1;
     }
     char *history = s_history_path (self, keys_roster_version (copy));
@@ -719,8 +721,8 @@ node_dir_apply_roster (node_dir_t *self, const keys_roster_t *roster,
         || s_sync_path (self->path) != 0) {
         free (tmp);
         free (history);
-        s_err (err, errlen, "cannot write '%s': %s", self->config_path,
-               strerror (errno));
+        keys_io_error (err, errlen, "cannot write '%s': %s", self->config_path,
+                       strerror (errno));
         keys_roster_destroy (&copy);
         return -1;
     }
@@ -764,11 +766,12 @@ node_dir_apply_notice (node_dir_t *self, const keys_notice_t *notice,
         = member ? NULL
                  : keys_roster_retired_by_key (self->roster, notice->sign_pk);
     if (!member && !retired) {
-        s_err (err, errlen,
-               "the %s is for key %s, which is no key of roster version "
-               "%llu (neither a member's nor a retired one)",
-               keys_notice_kind_name (notice->kind), fpr,
-               (unsigned long long) keys_roster_version (self->roster));
+        keys_io_error (
+            err, errlen,
+            "the %s is for key %s, which is no key of roster version "
+            "%llu (neither a member's nor a retired one)",
+            keys_notice_kind_name (notice->kind), fpr,
+            (unsigned long long)keys_roster_version (self->roster));
         return NODE_DIR_NOTICE_REFUSED;
     }
     //  The name is what operators read in logs and 'roster show': it must
@@ -776,26 +779,28 @@ node_dir_apply_notice (node_dir_t *self, const keys_notice_t *notice,
     //  that reads as another's.
     const char *name = member ? member->card.name : retired->name;
     if (strcmp (notice->name, name)) {
-        s_err (err, errlen,
-               "the %s names \"%s\", but key %s is \"%s\"'s in roster "
-               "version %llu",
-               keys_notice_kind_name (notice->kind), notice->name, fpr, name,
-               (unsigned long long) keys_roster_version (self->roster));
+        keys_io_error (err, errlen,
+                       "the %s names \"%s\", but key %s is \"%s\"'s in roster "
+                       "version %llu",
+                       keys_notice_kind_name (notice->kind), notice->name, fpr,
+                       name,
+                       (unsigned long long)keys_roster_version (self->roster));
         return NODE_DIR_NOTICE_REFUSED;
     }
     //  Endpoints are published by a member's current key alone: a key
     //  taken out (retired) or revoked may be in other hands.
     if (notice->kind == KEYS_NOTICE_CARD_UPDATE
         && !keys_roster_member_active (self->roster, notice->sign_pk)) {
-        s_err (err, errlen,
-               "the card update is signed by key %s, which is %s: only a "
-               "member's current key publishes its endpoints", fpr,
-               member ? "revoked" : "retired");
+        keys_io_error (
+            err, errlen,
+            "the card update is signed by key %s, which is %s: only a "
+            "member's current key publishes its endpoints",
+            fpr, member ? "revoked" : "retired");
         return NODE_DIR_NOTICE_REFUSED;
     }
     int added = keys_notice_set_add (self->notices, notice);
     if (added < 0) {
-        s_err (err, errlen, "the node holds too many notices");
+        keys_io_error (err, errlen, "the node holds too many notices");
         return NODE_DIR_NOTICE_FAILED;
     }
     if (added == 0)
@@ -814,13 +819,13 @@ node_dir_apply_notice (node_dir_t *self, const keys_notice_t *notice,
         }
         else
             keys_notice_set_destroy (&reread);
-        s_err (err, errlen, "cannot save the %s: %s",
-               keys_notice_kind_name (notice->kind), reason);
+        keys_io_error (err, errlen, "cannot save the %s: %s",
+                       keys_notice_kind_name (notice->kind), reason);
         return NODE_DIR_NOTICE_FAILED;
     }
     if (notice->kind == KEYS_NOTICE_REVOCATION
         && keys_roster_revoke (self->roster, notice->sign_pk) != 0) {
-        s_err (err, errlen, "out of memory");
+        keys_io_error (err, errlen, "out of memory");
         return NODE_DIR_NOTICE_FAILED;
     }
     return 1;

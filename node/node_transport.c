@@ -70,21 +70,6 @@ static const keys_member_t *s_fault_claimed (node_transport_t *self,
                                              zframe_t *frame);
 #endif
 
-static void
-s_err (char *err, size_t errlen, const char *fmt, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
-static void
-s_err (char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list args;
-    va_start (args, fmt);
-    vsnprintf (err, errlen, fmt, args);
-    va_end (args);
-}
-
 /* ------------------------------------------------------------------------
    The member with box key pk in members[0..n), or NULL.                   */
 static const keys_member_t *
@@ -139,23 +124,24 @@ s_dir_prepare (const char *dir, char *err, size_t errlen)
     if (mkdir (dir, 0700) == 0)
         return 0;
     if (errno != EEXIST) {
-        s_err (err, errlen, "cannot create cert directory %s: %s", dir,
-               strerror (errno));
+        keys_io_error (err, errlen, "cannot create cert directory %s: %s", dir,
+                       strerror (errno));
         return -1;
     }
     struct stat st;
     if (lstat (dir, &st) != 0 || !S_ISDIR (st.st_mode)) {
-        s_err (err, errlen, "cert directory %s is not a directory", dir);
+        keys_io_error (err, errlen, "cert directory %s is not a directory",
+                       dir);
         return -1;
     }
     if (st.st_uid != geteuid ()) {
-        s_err (err, errlen, "cert directory %s belongs to another user",
-               dir);
+        keys_io_error (err, errlen, "cert directory %s belongs to another user",
+                       dir);
         return -1;
     }
     if (chmod (dir, 0700) != 0) {
-        s_err (err, errlen, "cannot set mode 0700 on %s: %s", dir,
-               strerror (errno));
+        keys_io_error (err, errlen, "cannot set mode 0700 on %s: %s", dir,
+                       strerror (errno));
         return -1;
     }
     return 0;
@@ -181,15 +167,15 @@ s_dir_write (const char *dir, const keys_member_t *members, size_t n,
         zcert_destroy (&cert);
         zstr_free (&path);
         if (rc != 0) {
-            s_err (err, errlen, "cannot write the cert of %s in %s",
-                   members[i].card.name, dir);
+            keys_io_error (err, errlen, "cannot write the cert of %s in %s",
+                           members[i].card.name, dir);
             return -1;
         }
     }
     DIR *d = opendir (dir);
     if (!d) {
-        s_err (err, errlen, "cannot read cert directory %s: %s", dir,
-               strerror (errno));
+        keys_io_error (err, errlen, "cannot read cert directory %s: %s", dir,
+                       strerror (errno));
         return -1;
     }
     int result = 0;
@@ -205,19 +191,22 @@ s_dir_write (const char *dir, const keys_member_t *members, size_t n,
         char *path = zsys_sprintf ("%s/%s", dir, entry->d_name);
         struct stat st;
         if (!path || lstat (path, &st) != 0) {
-            s_err (err, errlen, "cannot inspect %s/%s", dir, entry->d_name);
+            keys_io_error (err, errlen, "cannot inspect %s/%s", dir,
+                           entry->d_name);
             result = -1;
         }
         else if (S_ISDIR (st.st_mode)) {
             //  zauth loads certs from subdirectories too: we cannot vouch
             //  for them, so refuse rather than admit unknown keys.
-            s_err (err, errlen, "cert directory %s holds a subdirectory "
-                   "'%s'; remove it", dir, entry->d_name);
+            keys_io_error (err, errlen,
+                           "cert directory %s holds a subdirectory "
+                           "'%s'; remove it",
+                           dir, entry->d_name);
             result = -1;
         }
         else if ((!wanted || !S_ISREG (st.st_mode)) && unlink (path) != 0) {
-            s_err (err, errlen, "cannot remove stale %s: %s", path,
-                   strerror (errno));
+            keys_io_error (err, errlen, "cannot remove stale %s: %s", path,
+                           strerror (errno));
             result = -1;
         }
         zstr_free (&path);
@@ -232,13 +221,14 @@ s_dir_write (const char *dir, const keys_member_t *members, size_t n,
         char z85[S_Z85_KEY_LEN + 1];
         zmq_z85_encode (z85, members[i].card.box_pk, PROTO_BOXPK_BYTES);
         if (!zcertstore_lookup (store, z85)) {
-            s_err (err, errlen, "the cert of %s does not read back from %s",
-                   members[i].card.name, dir);
+            keys_io_error (err, errlen,
+                           "the cert of %s does not read back from %s",
+                           members[i].card.name, dir);
             result = -1;
         }
     }
     if (!store) {
-        s_err (err, errlen, "cannot load certs from %s", dir);
+        keys_io_error (err, errlen, "cannot load certs from %s", dir);
         result = -1;
     }
     zcertstore_destroy (&store);
@@ -298,33 +288,35 @@ node_transport_new (const keys_roster_t *roster, const keys_secret_t *key,
     assert (cert_dir);
 
     if (s_zap_handler_exists ()) {
-        s_err (err, errlen, "a ZAP handler already runs in this process "
-               "(one transport per process)");
+        keys_io_error (err, errlen,
+                       "a ZAP handler already runs in this process "
+                       "(one transport per process)");
         return NULL;
     }
     node_transport_t *self = calloc (1, sizeof *self);
     if (!self) {
-        s_err (err, errlen, "out of memory");
+        keys_io_error (err, errlen, "out of memory");
         return NULL;
     }
     memcpy (self->box_pk, keys_secret_box_pk (key), PROTO_BOXPK_BYTES);
     self->box_sk = sodium_malloc (PROTO_BOXSK_BYTES);
     if (!self->box_sk) {
-        s_err (err, errlen, "no secure memory for the key");
+        keys_io_error (err, errlen, "no secure memory for the key");
         goto fail;
     }
     memcpy (self->box_sk, keys_secret_box_sk (key), PROTO_BOXSK_BYTES);
     self->cert_dir = strdup (cert_dir);
     self->members = s_copy_members (roster, &self->member_count);
     if (!self->cert_dir || !self->members) {
-        s_err (err, errlen, "the roster has no members, or out of memory");
+        keys_io_error (err, errlen,
+                       "the roster has no members, or out of memory");
         goto fail;
     }
 #ifndef CEPTOAR_FAULT_ZAP_LATE
     //  ZAP handler first: a CURVE server without one admits everybody.
     self->auth = zactor_new (zauth, NULL);
     if (!self->auth) {
-        s_err (err, errlen, "cannot start zauth");
+        keys_io_error (err, errlen, "cannot start zauth");
         goto fail;
     }
 #endif
@@ -334,7 +326,8 @@ node_transport_new (const keys_roster_t *roster, const keys_secret_t *key,
         goto fail;
 #ifndef CEPTOAR_FAULT_ZAP_LATE
     if (s_auth_reload (self) != 0) {
-        s_err (err, errlen, "zauth did not take the certs in %s", cert_dir);
+        keys_io_error (err, errlen, "zauth did not take the certs in %s",
+                       cert_dir);
         goto fail;
     }
 #else
@@ -344,7 +337,7 @@ node_transport_new (const keys_roster_t *roster, const keys_secret_t *key,
 #endif
     self->router = zsock_new (ZMQ_ROUTER);
     if (!self->router) {
-        s_err (err, errlen, "cannot create the ROUTER socket");
+        keys_io_error (err, errlen, "cannot create the ROUTER socket");
         goto fail;
     }
     s_set_common (self, self->router);
@@ -356,7 +349,7 @@ node_transport_new (const keys_roster_t *roster, const keys_secret_t *key,
     zsock_set_router_mandatory (self->router, 1);
     if (zsock_curve_server (self->router) != 1
     ||  zsock_maxmsgsize (self->router) != PROTO_WIRE_FRAME_MAX) {
-        s_err (err, errlen, "the ROUTER refused its security options");
+        keys_io_error (err, errlen, "the ROUTER refused its security options");
         goto fail;
     }
     return self;
