@@ -163,7 +163,7 @@ print(json.load(sys.stdin).get("unauthenticated", -1))'
 counted () {
     [ "$(unauthenticated)" = "$SENT" ]
 }
-wait_for 10 "$TARGET counts the stranger's $SENT frames" counted
+wait_for 30 "$TARGET counts the stranger's $SENT frames" counted
 grep -q "dropped a frame from a key that is not a member's ($SENT so far)" \
     "logs/$TARGET.log" || fail "$TARGET did not log the dropped frames"
 pass

@@ -240,7 +240,7 @@ for pid in "${PIDS[@]}"; do wait "$pid" || fail "a status post failed"; done
 "$CLI" board --dir nodes/B --watch --interval 200 --json \
     >watch.out 2>watch.err &
 WATCH=$!
-wait_for 10 "board --watch starts" grep -q '"incident"' watch.out
+wait_for 30 "board --watch starts" grep -q '"incident"' watch.out
 stale_ok () {
     "$CLI" board --dir nodes/A --json --stale "${STALE}s" >stale.json \
         || return 1

@@ -140,7 +140,7 @@ RSS_BEFORE=$(vm_kib VmRSS)
     --roster council/roster --attack flood > attack-flood.log 2>&1 &
 FLOOD=$!
 # Post once the flood is under way (its session is up; it sends at once).
-wait_for 10 "the flood to start" grep -q "HEADS is answered" attack-flood.log
+wait_for 30 "the flood to start" grep -q "HEADS is answered" attack-flood.log
 DURING=$(post "$TARGET" "${P[@]}" "during the flood" --level green \
     --audience council)
 for n in banking electricity; do

@@ -30,7 +30,7 @@ for id in "${IDS[@]}"; do
 done
 wait_for 30 "D opens the RED entry" has D "$RED" readable
 for n in B C; do
-    wait_for 10 "$n carries the RED entry sealed" has "$n" "$RED" sealed
+    wait_for 30 "$n carries the RED entry sealed" has "$n" "$RED" sealed
 done
 
 # And back: D's entry reaches A through C and B.
