@@ -367,7 +367,8 @@ s_number (zconfig_t *tree, const char *path, uint64_t min, uint64_t max,
                        "%s \"%s\" is not a number from %llu to %llu "
                        "(%s)",
                        path, keys_io_quote (quoted, value, len),
-                       (unsigned long long)min, (unsigned long long)max, unit);
+                       (unsigned long long) min, (unsigned long long) max,
+                       unit);
         return -1;
     }
     *out = number;
@@ -531,8 +532,8 @@ node_config_check (zconfig_t *tree, node_config_t *values, char *err,
         keys_io_error (err, errlen,
                        "store/max-map-size %llu is below store/map-size "
                        "%llu: the map could never grow; raise it",
-                       (unsigned long long)values->max_map_size,
-                       (unsigned long long)values->map_size);
+                       (unsigned long long) values->max_map_size,
+                       (unsigned long long) values->map_size);
         return -1;
     }
 

@@ -254,7 +254,7 @@ node_dir_create (const char *dir, const char *key_file,
             err, errlen,
             "key %s is not a member of roster version %llu: use the key "
             "whose card was put in the roster",
-            fpr, (unsigned long long)keys_roster_version (roster));
+            fpr, (unsigned long long) keys_roster_version (roster));
         return -1;
     }
     if (memcmp (member->card.box_pk, keys_secret_box_pk (key),
@@ -632,13 +632,13 @@ s_refuse_same_version (node_dir_t *self, const keys_roster_t *roster,
             err, errlen,
             "a different roster with version %llu is already in force: "
             "the roster chain has forked; tell the Council",
-            (unsigned long long)version);
+            (unsigned long long) version);
     else
         keys_io_error (
             err, errlen,
             "version %llu is already in force, and this other version "
             "%llu is not a valid one either%s%s",
-            (unsigned long long)version, (unsigned long long)version,
+            (unsigned long long) version, (unsigned long long) version,
             version == 1 || before ? ": " : "",
             version == 1 || before ? reason : "");
     return -1;
@@ -661,8 +661,8 @@ node_dir_apply_roster (node_dir_t *self, const keys_roster_t *roster,
         keys_io_error (err, errlen,
                        "version %llu is not newer than the version in "
                        "force (%llu)",
-                       (unsigned long long)version,
-                       (unsigned long long)current);
+                       (unsigned long long) version,
+                       (unsigned long long) current);
         return 0;
     }
     char reason[256];
@@ -672,8 +672,8 @@ node_dir_apply_roster (node_dir_t *self, const keys_roster_t *roster,
         keys_io_error (err, errlen,
                        "roster version %llu does not follow version "
                        "%llu in force: %s",
-                       (unsigned long long)version, (unsigned long long)current,
-                       reason);
+                       (unsigned long long) version,
+                       (unsigned long long) current, reason);
         return -1;
     }
     uint8_t hash[PROTO_HASH_BYTES];
@@ -771,7 +771,7 @@ node_dir_apply_notice (node_dir_t *self, const keys_notice_t *notice,
             "the %s is for key %s, which is no key of roster version "
             "%llu (neither a member's nor a retired one)",
             keys_notice_kind_name (notice->kind), fpr,
-            (unsigned long long)keys_roster_version (self->roster));
+            (unsigned long long) keys_roster_version (self->roster));
         return NODE_DIR_NOTICE_REFUSED;
     }
     //  The name is what operators read in logs and 'roster show': it must
@@ -784,7 +784,7 @@ node_dir_apply_notice (node_dir_t *self, const keys_notice_t *notice,
                        "version %llu",
                        keys_notice_kind_name (notice->kind), notice->name, fpr,
                        name,
-                       (unsigned long long)keys_roster_version (self->roster));
+                       (unsigned long long) keys_roster_version (self->roster));
         return NODE_DIR_NOTICE_REFUSED;
     }
     //  Endpoints are published by a member's current key alone: a key

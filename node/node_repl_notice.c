@@ -13,12 +13,12 @@
    notice set (revocations first, then card updates) and sends a few per
    round, never more than its queue takes (one that does not fit uses no
    sequence number: repl_try_send_encoded); our DEALER carries them when
-   it can, our ROUTER only to a peer that it does not reach: a burst of all of them at once
-   overflowed the NODE_TRANSPORT_HWM queue, the peer saw a sequence gap,
-   restarted the session, and the next start overflowed again. A new
-   notice pulls every other peer's cursors back to it; a session that
-   restarts starts from the beginning, so a notice lost with a closed
-   socket goes again.                                                       */
+   it can, our ROUTER only to a peer that it does not reach. A burst of
+   all of them at once overflowed the NODE_TRANSPORT_HWM queue, the peer
+   saw a sequence gap, restarted the session, and the next start
+   overflowed again. A new notice pulls every other peer's cursors back
+   to it; a session that restarts starts from the beginning, so a notice
+   lost with a closed socket goes again.                                    */
 
 #include "node_repl_int.h"
 
