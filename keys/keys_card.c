@@ -389,7 +389,7 @@ keys_card_parse (keys_card_t *self, const char *text, size_t len, char *err,
                 keys_io_error (err, errlen,
                                "line %u: byte 0x%02x not allowed (cards are "
                                "printable ASCII)",
-                               line, (unsigned)(unsigned char)start[i]);
+                               line, (unsigned) (unsigned char) start[i]);
                 return -1;
             }
         const char *colon = memchr (start, ':', line_len);

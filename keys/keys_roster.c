@@ -1292,7 +1292,7 @@ s_peek (s_reader_t *r)
             keys_io_error (r->err, r->errlen,
                            "line %u: byte 0x%02x not allowed (printable ASCII "
                            "only, LF line endings)",
-                           r->line, (unsigned)(unsigned char)start[i]);
+                           r->line, (unsigned) (unsigned char) start[i]);
             return -1;
         }
     const char *colon = memchr (start, ':', line_len);

@@ -463,8 +463,8 @@ s_on_dealer_frame (node_repl_t *self, repl_peer_t *peer, const uint8_t *data,
         REPL_LOG (self,
                   code == PROTO_WIRE_ERR_NOT_HELD ? REPL_DEBUG : REPL_INFO,
                   "peer %s says: %s (%u): %.*s", peer->member.card.name,
-                  proto_wire_error_name (code), code, (int)frame.error_text_len,
-                  frame.error_text);
+                  proto_wire_error_name (code), code,
+                  (int) frame.error_text_len, frame.error_text);
         if (code == PROTO_WIRE_ERR_SEQUENCE) {
             s_peer_restart_out (self, peer);
             return;
