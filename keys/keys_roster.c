@@ -767,7 +767,7 @@ keys_roster_retire (keys_roster_t *self, const uint8_t pk[PROTO_PK_BYTES],
         return -1;
     }
     if (keys_roster_retired_by_key (self, pk))
-        return 0;                       //  retired already: the first time holds
+        return 0;                       //  retired already: the first holds
     if (self->retired_count == KEYS_ROSTER_MAX_RETIRED) {
         keys_io_error (err, errlen, "the roster already lists %d retired keys",
                        KEYS_ROSTER_MAX_RETIRED);
@@ -846,8 +846,9 @@ const keys_member_t *
 keys_roster_member_active (const keys_roster_t *self,
                            const uint8_t pk[PROTO_PK_BYTES])
 {
-    return keys_roster_revoked (self, pk) ? NULL
-                                          : keys_roster_member_by_key (self, pk);
+    if (keys_roster_revoked (self, pk))
+        return NULL;
+    return keys_roster_member_by_key (self, pk);
 }
 
 /* ------------------------------------------------------------------------
@@ -1063,9 +1064,10 @@ keys_roster_verify_retired (const keys_roster_t *self,
         const keys_member_t *m = keys_roster_member_by_key (prev, r->sign_pk);
         if (!m || strcmp (m->card.name, r->name)) {
             keys_io_error (err, errlen,
-                           "version %" PRIu64 " retires the key %s as \"%s\"'s, "
-                           "but it is not that member's key in version %" PRIu64
-                           ": only a leaving member's key can be retired",
+                           "version %" PRIu64 " retires the key %s as "
+                           "\"%s\"'s, but it is not that member's key in "
+                           "version %" PRIu64 ": only a leaving member's key "
+                           "can be retired",
                            self->version, s_fpr (fpr, r->sign_pk), r->name,
                            prev->version);
             return -1;
@@ -2596,7 +2598,8 @@ keys_roster_test (bool verbose)
     assert (keys_roster_verify (r2, r1, &counts, err, sizeof err) == -1);
     assert (counts.prev == 2 && counts.prev_needed == 3);
     assert (counts.own == 1 && counts.own_needed == 2);
-    assert (strstr (err, "has 2 of 3 signatures needed from the members of version 1"));
+    assert (strstr (err, "has 2 of 3 signatures needed from the members of "
+                         "version 1"));
     s_test_sign (r2, key[SEC], 0);
     assert (keys_roster_verify (r2, r1, &counts, err, sizeof err) == 0);
     assert (counts.prev == 3 && counts.own == 2);
@@ -2615,7 +2618,8 @@ keys_roster_test (bool verbose)
         assert (keys_roster_verify (r2b, r1, &counts, err, sizeof err)
                 == -1);
         assert (counts.prev == 3 && counts.own == 2 && counts.own_needed == 3);
-        assert (strstr (err, "has 2 of 3 signatures needed from its own members"));
+        assert (strstr (err, "has 2 of 3 signatures needed from its own "
+                             "members"));
         /* New met, old not: GAS is new, so GAS, BANK, SEC make 3 of version
            2 but 2 of version 1.                                            */
         keys_roster_destroy (&r2b);
@@ -2627,7 +2631,8 @@ keys_roster_test (bool verbose)
         assert (keys_roster_verify (r2b, r1, &counts, err, sizeof err)
                 == -1);
         assert (counts.prev == 2 && counts.own == 3);
-        assert (strstr (err, "has 2 of 3 signatures needed from the members of version 1"));
+        assert (strstr (err, "has 2 of 3 signatures needed from the members "
+                             "of version 1"));
         keys_roster_destroy (&r2b);
     }
 

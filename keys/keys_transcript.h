@@ -45,7 +45,7 @@
 #define KEYS_TRANSCRIPT_ACTION_MAX 64   /* [a-z][a-z0-9-]*                    */
 #define KEYS_TRANSCRIPT_LABEL_MAX 255   /* bytes of UTF-8 (a file name)       */
 #define KEYS_TRANSCRIPT_MAX_FILES 600   /* inputs per record; outputs too:
-                                           a combine's 512 signatures and more */
+                                           a combine's 512 signatures, more */
 #define KEYS_TRANSCRIPT_TIME_LEN 20     /* "2026-11-23T10:00:00Z"             */
 
 /* load and append_file results besides 0.                                   */

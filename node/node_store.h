@@ -265,7 +265,8 @@ void
    Returns 1 and fills by (may be NULL) with the retracting entry's id if
    id is retracted, 0 if not, -1 on error.                                   */
 int
-    node_store_retracted (node_store_t *self, const uint8_t id[PROTO_HASH_BYTES],
+    node_store_retracted (node_store_t *self,
+                          const uint8_t id[PROTO_HASH_BYTES],
                           uint8_t by[PROTO_HASH_BYTES]);
 
 /* ------------------------------------------------------------------------

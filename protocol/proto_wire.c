@@ -456,8 +456,10 @@ proto_wire_entries_next (proto_wire_iter_t *self, proto_wire_item_t *item)
     uint16_t stub_len;
     uint32_t payload_len;
     const uint8_t *stub, *payload;
-    if (!proto_read_u16 (&r, &stub_len) || !proto_read_take (&r, stub_len, &stub)
-        || !proto_read_u32 (&r, &payload_len) || !proto_read_take (&r, payload_len, &payload))
+    if (!proto_read_u16 (&r, &stub_len)
+        || !proto_read_take (&r, stub_len, &stub)
+        || !proto_read_u32 (&r, &payload_len)
+        || !proto_read_take (&r, payload_len, &payload))
         return false;
     item->stub = stub;
     item->stub_len = stub_len;

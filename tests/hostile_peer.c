@@ -2274,7 +2274,8 @@ s_usage (void)
     fprintf (stderr,
              "usage: hostile_peer --key KEYFILE --server-card CARDFILE\n"
              "                    --endpoint tcp://HOST:PORT --attack NAME\n"
-             "                    [--roster ROSTER] [--audience NAME] [--entry ID]\n"
+             "                    [--roster ROSTER] [--audience NAME] "
+             "[--entry ID]\n"
              "                    [--claim NAME] [--duration MS]"
              " [--after FILE]\n"
              "                    [--dump FILE] (dump: FILE required)\n"

@@ -64,7 +64,8 @@ static const char *s_usage_gen =
     "Generates a node's Ed25519 signing key and X25519 key and writes\n"
     "  DIR/node.key   the secret keys, encrypted with a passphrase, mode 0600\n"
     "  DIR/node.card  the public identity card to hand to the Council\n"
-    "DIR and missing parents are created (mode 0700); existing files are never\n"
+    "DIR and missing parents are created (mode 0700); existing files are "
+    "never\n"
     "replaced. Without --passphrase-file or --no-passphrase the passphrase\n"
     "is asked twice on the terminal.\n"
     "\n"
@@ -807,7 +808,8 @@ s_cmd_change (int argc, char *argv[])
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    const char *adds[KEYS_ROSTER_MAX_MEMBERS], *removes[KEYS_ROSTER_MAX_MEMBERS];
+    const char *adds[KEYS_ROSTER_MAX_MEMBERS];
+    const char *removes[KEYS_ROSTER_MAX_MEMBERS];
     const char *rotates[KEYS_ROSTER_MAX_MEMBERS];
     const char *groups[KEYS_ROSTER_MAX_GROUPS];
     size_t add_count = 0, remove_count = 0, rotate_count = 0, group_count = 0;

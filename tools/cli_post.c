@@ -40,7 +40,8 @@ static const char *s_usage =
     "  --anonymous        reporter shown only as this node's sector\n"
     "  --receipt          ask receivers for delivery receipts\n"
     "  --urgent           deliver ahead of bulk traffic\n"
-    "  --passphrase-file FILE  read the key's passphrase from FILE (not needed\n"
+    "  --passphrase-file FILE  read the key's passphrase from FILE "
+    "(not needed\n"
     "                     when ceptoard runs: the node signs with its key)\n";
 
 static int

@@ -152,7 +152,8 @@ cli_publish_to (const char *dir_path, node_dir_t *dir, const char *pass_file,
     post.level = level;
     post.flags = flags | proto_payload_implied_flags (payload);
     post.audience = *audience;
-    if (level == PROTO_LEVEL_RED && post.audience.type != PROTO_AUDIENCE_NODES) {
+    if (level == PROTO_LEVEL_RED
+        && post.audience.type != PROTO_AUDIENCE_NODES) {
         tool_error ("TLP:RED is for named recipients only: use --audience "
                     "node:NAME[,NAME...]");
         goto done;

@@ -252,8 +252,9 @@ s_show (int argc, char *argv[])
     const char *dir_path;
     bool json;
     int exit_code;
-    if (cli_dir_command (argc, argv, s_usage_show, "roster show", &dir, &dir_path, &json,
-                         &exit_code) != 0)
+    if (cli_dir_command (argc, argv, s_usage_show, "roster show", &dir,
+                         &dir_path, &json, &exit_code)
+        != 0)
         return exit_code;
     const keys_roster_t *roster = node_dir_roster (dir);
     if (json) {

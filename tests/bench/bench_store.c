@@ -8,8 +8,9 @@
    is checked on the median of the per-run ratios, so that a busy shared
    machine shifts both alike):
    (a) raw libsodium Ed25519 sign and verify rates, one core;
-   (b) entries per second through node_store_post, batches of 1024 (--batch), real
-       payloads (proto_payload_encode, 300-byte body), 100 000 entries;
+   (b) entries per second through node_store_post, batches of 1024
+       (--batch), real payloads (proto_payload_encode, 300-byte body),
+       100 000 entries;
    (c) durable single-entry post latency (n = 1), p50 and p99 of 2000;
    (d) fsck entries verified per second, 1 and 2 threads, on (b)'s store;
    (e) bytes on disk per entry, against the payload size;

@@ -10,9 +10,9 @@
    - a copy of the body (keys_roster_dup_body) formats to the same body
      with no signatures;
    - verified as genesis, it either passes with version 1, no previous,
-     no retired keys and enough valid member signatures, or gives a reason; the counts are
-     filled either way; a one-roster chain gives the same answer; a roster
-     never verifies as its own successor;
+     no retired keys and enough valid member signatures, or gives a
+     reason; the counts are filled either way; a one-roster chain gives
+     the same answer; a roster never verifies as its own successor;
    - signatures: the parsed signature lines, added one by one to a copy of
      the body (keys_roster_add_signature, which verifies each), rebuild
      the input exactly when every one verifies, and if one does not,

@@ -28,6 +28,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd -P)
 build=${STATIC_BUILD:-build-static}
+# Absolute, so that cppcheck names files (and matches --file-filter) the
+# same way whichever form STATIC_BUILD has.
+build=$(realpath -m "$build")
 jobs=${STATIC_JOBS:-$(nproc)}
 tidy=${CLANG_TIDY:-clang-tidy}
 start=$(date +%s)
@@ -150,7 +153,7 @@ echo "static: $cppcheck_version on the same files"
 cppcheck_rc=0
 filters=()
 for f in "$@"; do
-    filters+=("--file-filter=$(realpath --relative-to="$root" "$f")")
+    filters+=("--file-filter=$(realpath "$f")")
 done
 cppcheck --project="$work/compile_commands.json" \
     ${filters[@]+"${filters[@]}"} \
