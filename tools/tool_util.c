@@ -517,30 +517,22 @@ s_invisible (uint32_t cp)
            || cp == 0x061C;                     /* Arabic letter mark   */
 }
 
-size_t
+void
 tool_print_text (FILE *out, const char *text, size_t len, bool multiline)
 {
     const unsigned char *s = (const unsigned char *) text;
-    size_t marks = 0, i = 0;
+    size_t i = 0;
     while (i < len) {
         unsigned char c = s[i];
         if (c < 0x80) {
-            if (c == '\n' && !multiline) {
+            if (c == '\n' && !multiline)
                 fputs ("<LF>", out);
-                marks++;
-            }
-            else if (c == '\r') {
+            else if (c == '\r')
                 fputs ("<CR>", out);
-                marks++;
-            }
-            else if (c == 0x7F) {
+            else if (c == 0x7F)
                 fputs ("<DEL>", out);
-                marks++;
-            }
-            else if (c < 0x20 && c != '\t' && c != '\n') {
+            else if (c < 0x20 && c != '\t' && c != '\n')
                 fprintf (out, "<0x%02X>", c);
-                marks++;
-            }
             else
                 fputc (c, out);
             i++;
@@ -557,19 +549,15 @@ tool_print_text (FILE *out, const char *text, size_t len, bool multiline)
         }
         if (!ok) {
             fprintf (out, "<0x%02X>", c);
-            marks++;
             i++;
             continue;
         }
-        if (s_invisible (cp)) {
+        if (s_invisible (cp))
             fprintf (out, "<U+%04X>", (unsigned) cp);
-            marks++;
-        }
         else
             //  Unchecked, like the fprintf and fputc beside it: a
             //  terminal that cannot be written to cannot be told so.
             (void) fwrite (s + i, 1, n, out);
         i += n;
     }
-    return marks;
 }

@@ -30,10 +30,9 @@ void tool_error (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
    is shown is printed as a visible mark instead (<CR>, <DEL>, <U+202E> for
    C1 controls, bidirectional marks, overrides and isolates, and line and
    paragraph separators; <0xFF> for a byte that is not UTF-8). Tabs stay;
-   newlines stay if multiline, else show as <LF>. Returns how many marks
-   it printed.                                                               */
-size_t tool_print_text (FILE *out, const char *text, size_t len,
-                        bool multiline);
+   newlines stay if multiline, else show as <LF>.                           */
+void tool_print_text (FILE *out, const char *text, size_t len,
+                      bool multiline);
 
 /* ------------------------------------------------------------------------
    Before any prompt or work: may a command write the new file path? It

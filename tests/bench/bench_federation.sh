@@ -47,6 +47,21 @@ shift || true
 cd "$SCRATCH"
 FILL="$CEPTOAR_TEST_BIN/fill_store"
 
+# mesh_up COUNT: a council of n1 .. nCOUNT (all telecom, a majority
+# threshold) on PORT_BASE, every node started and given 3 s to connect.
+# Their names are left in MESH.
+mesh_up () {
+    local count=$1 specs=()
+    MESH=()
+    for i in $(seq 1 "$count"); do
+        specs+=("n$i:telecom")
+        MESH+=("n$i")
+    done
+    council_up $(( (count + 1) / 2 )) "${specs[@]}"
+    for n in "${MESH[@]}"; do node_start "$n"; done
+    sleep 3
+}
+
 peer_field () {   # peer_field NODE PEER FIELD
     "$CLI" peers --dir "nodes/$1" --json | python3 -c '
 import json, sys
@@ -161,14 +176,8 @@ PY
 fanout () {
     local count=${1:-21} posts=${2:-1000}
     PORT_BASE=18100
-    local specs=() names=()
-    for i in $(seq 1 "$count"); do
-        specs+=("n$i:telecom")
-        names+=("n$i")
-    done
-    council_up $(( (count + 1) / 2 )) "${specs[@]}"
-    for n in "${names[@]}"; do node_start "$n"; done
-    sleep 3
+    mesh_up "$count"
+    local names=("${MESH[@]}")
     echo "posting $posts entries at n1 ..."
     for i in $(seq 1 "$posts"); do
         post n1 --kind early-warning --severity 1 --level green \
@@ -208,14 +217,8 @@ receipts_json () {
 drill () {
     local count=${1:-21} drills=${2:-20}
     PORT_BASE=18700
-    local specs=() names=()
-    for i in $(seq 1 "$count"); do
-        specs+=("n$i:telecom")
-        names+=("n$i")
-    done
-    council_up $(( (count + 1) / 2 )) "${specs[@]}"
-    for n in "${names[@]}"; do node_start "$n"; done
-    sleep 3
+    mesh_up "$count"
+    local names=("${MESH[@]}")
     : > drills.txt
     for d in $(seq 1 "$drills"); do
         local id
@@ -326,17 +329,11 @@ PY
 revoke () {
     local count=${1:-21} rounds=${2:-5} held=${3:-20}
     PORT_BASE=18100
-    local specs=() names=()
-    for i in $(seq 1 "$count"); do
-        specs+=("n$i:telecom")
-        names+=("n$i")
-    done
     [ "$rounds" -le $((count - 2)) ] || fail "at most $((count - 2)) rounds"
     [ "$held" -le $((count - rounds - 1)) ] \
         || fail "at most $((count - rounds - 1)) card updates held"
-    council_up $(( (count + 1) / 2 )) "${specs[@]}"
-    for n in "${names[@]}"; do node_start "$n"; done
-    sleep 3
+    mesh_up "$count"
+    local names=("${MESH[@]}")
     # Card updates of n2..: each member's own endpoint again (serial 2).
     for i in $(seq 2 $((held + 1))); do
         "$KEYS" card-update --key "council/n$i/node.key" --serial 2 \
