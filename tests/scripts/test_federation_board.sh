@@ -223,8 +223,11 @@ pass
 
 # --- a silent member goes STALE -------------------------------------------
 # D stops; once its last report is older than the threshold, A, B and C
-# report again: D alone is STALE, E still "no report".
-STALE=5
+# report again: D alone is STALE, E still "no report". A, B and C stay
+# fresh for STALE seconds after they post: 15 s, so that a loaded host
+# (the sanitizer pass) has time to carry their reports and draw the
+# boards (5 s was too short there once).
+STALE=15
 node_stop D
 python3 -c 'import sys, time
 time.sleep(max(0, float(sys.argv[1]) + float(sys.argv[2]) - time.time()))' \
