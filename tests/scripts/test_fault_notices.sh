@@ -194,7 +194,10 @@ node_init B tcp://127.0.0.1:$((PORT_BASE + 2)) "$K/roster2"
 node_start A
 node_start B
 forked_lines () { grep -c "DIFFERENT roster" "logs/$1.log" || true; }
-wait_for 30 "A sees the fork" test "$(forked_lines A)" -ge 1
+# A function, so that each poll counts again (a "$(...)" in the wait_for
+# line would be counted once, before the first poll).
+forked_seen () { [ "$(forked_lines "$1")" -ge 1 ]; }
+wait_for 30 "A sees the fork" forked_seen A
 sleep 3
 A0=$(forked_lines A)
 B0=$(forked_lines B)
